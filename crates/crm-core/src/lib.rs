@@ -1,0 +1,28 @@
+//! crm-core: the domain, the logic and the storage and notification contracts of crm-rs.
+//!
+//! - Domain types: [`customer`], [`interaction`], [`staff`], [`audit`], [`outbox`].
+//! - The logic: [`Crm`] and [`Session`] in [`service`], with access checks in [`access`] and
+//!   input limits in [`limits`].
+//! - Contracts: [`store::Store`] (one atomic commit of a whole change, and the reads) and
+//!   [`notify::Notifier`] (delivery of outbox messages by the [`notify::Dispatcher`]).
+//! - [`normalize`]: canonical emails, phone numbers, handles and Persian-aware search keys.
+
+pub mod access;
+pub mod audit;
+pub mod channel;
+pub mod clock;
+pub mod customer;
+mod error;
+pub mod id;
+pub mod interaction;
+pub mod limits;
+pub mod normalize;
+pub mod notify;
+pub mod outbox;
+pub mod service;
+pub mod staff;
+pub mod store;
+pub mod workspace;
+
+pub use error::{BoxError, Conflict, Error, Result};
+pub use service::{Crm, Session};

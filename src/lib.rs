@@ -1,0 +1,2 @@
+//! crm: the facade of crm-rs.
+pub use crm_core::*;
