@@ -1,0 +1,107 @@
+//! Who may do what: roles and record ownership.
+//!
+//! | permission | officer | agent | manager | admin | system |
+//! |---|---|---|---|---|---|
+//! | read customers | yes | yes | yes | yes | yes |
+//! | create customer, record interaction | yes | yes | yes | yes | yes |
+//! | edit customer, add/remove contact | yes | owner or unowned | yes | yes | yes |
+//! | merge customers | yes | no | yes | yes | no |
+//! | delete customer | no | no | yes | yes | no |
+//! | manage staff and departments | no | no | no | yes | no |
+//! | read the audit trail | no | no | yes | yes | no |
+
+use crate::audit::Actor;
+use crate::error::{Error, Result};
+use crate::id::StaffId;
+use crate::staff::{Role, Staff};
+
+/// Something an actor may or may not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Permission {
+    /// See customers, their contacts and history.
+    ReadCustomers,
+    /// Create a customer.
+    CreateCustomer,
+    /// Change a customer (subject to ownership for agents).
+    EditCustomer,
+    /// Merge two customers.
+    MergeCustomers,
+    /// Delete a customer and its history.
+    DeleteCustomer,
+    /// Record an interaction.
+    RecordInteraction,
+    /// Create and change staff and departments.
+    ManageStaff,
+    /// Read the audit trail.
+    ReadAudit,
+}
+
+/// The acting party of a session: a staff member (with their stored roles) or the system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A staff member, as stored.
+    Staff(Staff),
+    /// A named system component (a channel adapter, a scheduled job).
+    System(String),
+}
+
+impl Principal {
+    /// The actor written to the audit trail.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::Staff(s) => Actor::Staff(s.id),
+            Principal::System(name) => Actor::System(name.clone()),
+        }
+    }
+
+    /// The staff member, if the principal is one.
+    pub fn staff_id(&self) -> Option<StaffId> {
+        match self {
+            Principal::Staff(s) => Some(s.id),
+            Principal::System(_) => None,
+        }
+    }
+
+    /// Checks `permission` on a record owned by `owner` (where ownership matters).
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`] naming the permission when refused.
+    pub fn check(&self, permission: Permission, owner: Option<StaffId>) -> Result<()> {
+        if self.allows(permission, owner) {
+            Ok(())
+        } else {
+            Err(Error::unauthorized(format!(
+                "{} may not {permission:?}",
+                self.actor()
+            )))
+        }
+    }
+
+    fn allows(&self, permission: Permission, owner: Option<StaffId>) -> bool {
+        use Permission::*;
+        let staff = match self {
+            Principal::System(_) => {
+                return matches!(
+                    permission,
+                    ReadCustomers | CreateCustomer | EditCustomer | RecordInteraction
+                );
+            }
+            Principal::Staff(s) => s,
+        };
+        if !staff.active {
+            return false;
+        }
+        let any = |roles: &[Role]| roles.iter().any(|r| staff.has_role(*r));
+        match permission {
+            ReadCustomers | CreateCustomer | RecordInteraction => !staff.roles.is_empty(),
+            EditCustomer => {
+                any(&[Role::Officer, Role::Manager, Role::Admin])
+                    || (staff.has_role(Role::Agent) && owner.is_none_or(|o| o == staff.id))
+            }
+            MergeCustomers => any(&[Role::Officer, Role::Manager, Role::Admin]),
+            DeleteCustomer | ReadAudit => any(&[Role::Manager, Role::Admin]),
+            ManageStaff => staff.has_role(Role::Admin),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! The audit trail: who changed what, when.
+
+use crate::id::{AuditId, StaffId};
+use crate::store::RecordRef;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum Actor {
+    /// A staff member.
+    Staff(StaffId),
+    /// The system itself (a channel adapter, the dispatcher, a scheduled job), named.
+    System(String),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::Staff(id) => write!(f, "staff:{id}"),
+            Actor::System(name) => write!(f, "system:{name}"),
+        }
+    }
+}
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuditAction {
+    /// A record was created.
+    Created,
+    /// A record was changed.
+    Updated,
+    /// A record was deleted.
+    Deleted,
+    /// A contact point was added to a customer.
+    ContactAdded,
+    /// A contact point was removed from a customer.
+    ContactRemoved,
+    /// Another customer was merged into this one.
+    Merged,
+    /// This customer was merged into another (it is now a tombstone).
+    MergedInto,
+    /// An interaction was recorded.
+    InteractionRecorded,
+}
+
+impl AuditAction {
+    /// The stable snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+            Self::ContactAdded => "contact_added",
+            Self::ContactRemoved => "contact_removed",
+            Self::Merged => "merged",
+            Self::MergedInto => "merged_into",
+            Self::InteractionRecorded => "interaction_recorded",
+        }
+    }
+}
+
+/// One entry of the audit trail. Entries are written in the same commit as the change they
+/// describe and never change afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// The id (UUID v7: entries sort by time).
+    pub id: AuditId,
+    /// Always 1: entries are immutable.
+    pub version: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub action: AuditAction,
+    /// On which record.
+    pub record: RecordRef,
+    /// Details for a person to read (what changed, the other party of a merge, ...).
+    #[serde(default)]
+    pub detail: String,
+}

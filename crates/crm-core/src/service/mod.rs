@@ -1,0 +1,274 @@
+//! The services: the business logic, once, over any [`Store`].
+//!
+//! [`Crm`] holds the store, the clock and the id generator. A [`Session`] is one actor (a
+//! staff member or a named system component) working in one workspace; every operation is a
+//! method of it, checks the actor's permission, validates its input, and writes one atomic
+//! commit that includes its audit entries and notifications.
+
+mod audit_trail;
+mod contacts;
+mod customers;
+mod interactions;
+mod merge;
+mod staff;
+mod view;
+
+pub use contacts::ContactInput;
+pub use customers::{CustomerChanges, NewCustomer};
+pub use interactions::NewInteraction;
+pub use staff::{NewStaff, StaffChanges};
+pub use view::CustomerView;
+
+use crate::access::{Permission, Principal};
+use crate::audit::{AuditAction, AuditEntry};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::id::{AuditId, IdGenerator, StaffId, WorkspaceId};
+use crate::normalize::Region;
+use crate::store::{Commit, RecordKind, RecordRef, Store, StoreExt};
+use crate::workspace::Workspace;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// How many times an operation that is safe to repeat is retried after a conflict.
+const RETRIES: usize = 16;
+
+/// The entry point: a store, a clock and an id generator. Cheap to clone.
+#[derive(Clone)]
+pub struct Crm {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<IdGenerator>,
+}
+
+impl std::fmt::Debug for Crm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm")
+            .field("store", &self.store.capabilities())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Crm {
+    /// Services over `store` with the system clock and random ids.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(IdGenerator::random()),
+        }
+    }
+
+    /// Replaces the clock (tests, simulations).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces the id generator ([`IdGenerator::seeded`] makes runs reproducible).
+    pub fn with_ids(mut self, ids: IdGenerator) -> Self {
+        self.ids = Arc::new(ids);
+        self
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Creates a workspace and its first administrator, in one commit.
+    ///
+    /// `default_region` (ISO 3166, e.g. `IR`) is how national phone numbers are read.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a bad name, region or administrator.
+    pub async fn create_workspace(
+        &self,
+        name: &str,
+        default_region: &str,
+        admin: NewStaff,
+    ) -> Result<(Workspace, crate::staff::Staff)> {
+        crate::limits::required("workspace.name", name, crate::limits::MAX_NAME)?;
+        let region = Region::parse(default_region)
+            .ok_or_else(|| Error::invalid("workspace.default_region", "unknown region code"))?;
+        let now = self.clock.now();
+        let ws = WorkspaceId(self.ids.next(now));
+        let workspace = Workspace {
+            id: ws,
+            version: 1,
+            name: name.trim().to_owned(),
+            default_region: region.code().to_owned(),
+            created_at: now,
+        };
+        let admin = staff::build_staff(self, admin, now)?;
+        let mut commit = Commit::new();
+        commit.put(workspace.clone()).put(admin.clone());
+        let system = Principal::System("setup".into());
+        self.audit_into(
+            &mut commit,
+            &system,
+            AuditAction::Created,
+            workspace_ref(ws),
+            "",
+        );
+        self.audit_into(
+            &mut commit,
+            &system,
+            AuditAction::Created,
+            staff_ref(admin.id),
+            "",
+        );
+        self.store.commit(ws, commit).await?;
+        Ok((workspace, admin))
+    }
+
+    /// A session acting as staff member `staff` in workspace `ws`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown workspace; [`Error::Unauthorized`] for an unknown
+    /// or deactivated staff member.
+    pub async fn session(&self, ws: WorkspaceId, staff: StaffId) -> Result<Session> {
+        let workspace = self.store.fetch::<Workspace>(ws, ws.0).await?;
+        let member = self
+            .store
+            .load::<crate::staff::Staff>(ws, staff.0)
+            .await?
+            .filter(|s| s.active)
+            .ok_or_else(|| Error::unauthorized(format!("no active staff member {staff}")))?;
+        Ok(Session::new(
+            self.clone(),
+            &workspace,
+            Principal::Staff(member),
+        ))
+    }
+
+    /// A session acting as the named system component (a channel adapter, a job) in `ws`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`] for an unknown workspace; [`Error::Invalid`] for a bad name.
+    pub async fn system_session(&self, ws: WorkspaceId, name: &str) -> Result<Session> {
+        crate::limits::required("system.name", name, crate::limits::MAX_LABEL)?;
+        let workspace = self.store.fetch::<Workspace>(ws, ws.0).await?;
+        Ok(Session::new(
+            self.clone(),
+            &workspace,
+            Principal::System(name.to_owned()),
+        ))
+    }
+
+    fn audit_into(
+        &self,
+        commit: &mut Commit,
+        principal: &Principal,
+        action: AuditAction,
+        record: RecordRef,
+        detail: &str,
+    ) {
+        let at = self.clock.now();
+        commit.put(AuditEntry {
+            id: AuditId(self.ids.next(at)),
+            version: 1,
+            at,
+            actor: principal.actor(),
+            action,
+            record,
+            detail: detail.to_owned(),
+        });
+    }
+}
+
+/// One actor working in one workspace. Every operation of crm-rs is a method of a session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    crm: Crm,
+    ws: WorkspaceId,
+    region: Region,
+    principal: Principal,
+}
+
+impl Session {
+    fn new(crm: Crm, workspace: &Workspace, principal: Principal) -> Self {
+        let region = Region::parse(&workspace.default_region).unwrap_or_default();
+        Self {
+            crm,
+            ws: workspace.id,
+            region,
+            principal,
+        }
+    }
+
+    /// The workspace.
+    pub fn workspace(&self) -> WorkspaceId {
+        self.ws
+    }
+
+    /// Who acts.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// The region national phone numbers are read in.
+    pub fn region(&self) -> Region {
+        self.region
+    }
+
+    fn store(&self) -> &dyn Store {
+        self.crm.store.as_ref()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.crm.clock.now()
+    }
+
+    fn new_id(&self) -> Uuid {
+        self.crm.ids.next(self.crm.clock.now())
+    }
+
+    fn check(&self, permission: Permission, owner: Option<StaffId>) -> Result<()> {
+        self.principal.check(permission, owner)
+    }
+
+    fn audit(&self, commit: &mut Commit, action: AuditAction, record: RecordRef, detail: &str) {
+        self.crm
+            .audit_into(commit, &self.principal, action, record, detail);
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<()> {
+        self.store().commit(self.ws, commit).await
+    }
+}
+
+/// Runs `attempt` again while it fails with a conflict, up to [`RETRIES`] times.
+async fn retry_on_conflict<T, F, Fut>(retry: bool, mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(e) if retry && e.is_conflict() && tries < RETRIES => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+fn workspace_ref(ws: WorkspaceId) -> RecordRef {
+    RecordRef {
+        kind: RecordKind::Workspace,
+        id: ws.0,
+    }
+}
+
+fn staff_ref(id: StaffId) -> RecordRef {
+    RecordRef {
+        kind: RecordKind::Staff,
+        id: id.0,
+    }
+}

@@ -1,0 +1,50 @@
+//! The 360° view of a customer.
+
+use super::Session;
+use crate::customer::Customer;
+use crate::error::Result;
+use crate::id::CustomerId;
+use crate::interaction::Interaction;
+use crate::store::{PageRequest, StoreExt};
+
+/// How many recent interactions the view shows.
+pub const RECENT_INTERACTIONS: usize = 20;
+
+/// Everything known about one customer at a glance.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CustomerView {
+    /// The customer (the survivor, when a merged id was asked for).
+    pub customer: Customer,
+    /// The organisation a person belongs to.
+    pub organisation: Option<Customer>,
+    /// The latest interactions, newest first.
+    pub recent_interactions: Vec<Interaction>,
+    /// Whether older interactions exist beyond `recent_interactions`.
+    pub more_interactions: bool,
+}
+
+impl Session {
+    /// The 360° view: the customer, their organisation and their recent interactions.
+    ///
+    /// # Errors
+    /// [`crate::Error::NotFound`] for an unknown customer.
+    pub async fn customer_view(&self, id: CustomerId) -> Result<CustomerView> {
+        let customer = self.customer(id).await?;
+        let organisation = match customer.party.organisation() {
+            Some(org) => self.store().load::<Customer>(self.ws, org.0).await?,
+            None => None,
+        };
+        let page = PageRequest::first(RECENT_INTERACTIONS);
+        let recent = self
+            .store()
+            .interactions(self.ws, customer.id, &page)
+            .await?;
+        Ok(CustomerView {
+            customer,
+            organisation,
+            more_interactions: recent.next.is_some(),
+            recent_interactions: recent.items,
+        })
+    }
+}
