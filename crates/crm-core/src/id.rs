@@ -71,42 +71,104 @@ typed_id!(
 
 /// Makes UUID v7 ids from the service clock's time and a random generator.
 ///
-/// Ids made from later times sort after ids made from earlier ones. With
-/// [`IdGenerator::seeded`] the sequence is reproducible for a given sequence of times, which
-/// lets tests run the same operations on two stores and compare the results exactly.
+/// Ids from one generator strictly increase: within one millisecond (or when the clock steps
+/// back) the 74 random bits are incremented instead of drawn anew (RFC 9562, method 2), so
+/// ordering records by id orders them by creation. With [`IdGenerator::seeded`] the sequence
+/// is reproducible for a given sequence of times, which lets tests run the same operations on
+/// two stores and compare the results exactly.
 #[derive(Debug)]
 pub struct IdGenerator {
-    rng: Mutex<StdRng>,
+    state: Mutex<State>,
 }
+
+#[derive(Debug)]
+struct State {
+    rng: StdRng,
+    last_millis: u64,
+    last_random: u128,
+}
+
+const RANDOM_BITS: u32 = 74;
 
 impl IdGenerator {
     /// A generator seeded from the operating system.
     pub fn random() -> Self {
-        Self {
-            rng: Mutex::new(StdRng::from_os_rng()),
-        }
+        Self::with_rng(StdRng::from_os_rng())
     }
 
     /// A reproducible generator.
     pub fn seeded(seed: u64) -> Self {
+        Self::with_rng(StdRng::seed_from_u64(seed))
+    }
+
+    fn with_rng(rng: StdRng) -> Self {
         Self {
-            rng: Mutex::new(StdRng::seed_from_u64(seed)),
+            state: Mutex::new(State {
+                rng,
+                last_millis: 0,
+                last_random: 0,
+            }),
         }
     }
 
-    /// A new UUID v7 whose timestamp is `at`.
+    /// A new UUID v7 for time `at`, greater than every id this generator made before.
     pub fn next(&self, at: DateTime<Utc>) -> Uuid {
-        let mut random = [0u8; 10];
-        // A poisoned lock only means another thread panicked mid-draw; the RNG state is fine.
-        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
-        rng.fill_bytes(&mut random);
+        // A poisoned lock only means another thread panicked mid-draw; the state is fine.
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let millis = u64::try_from(at.timestamp_millis()).unwrap_or(0);
-        uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+        let (millis, random) = if millis > state.last_millis {
+            // Fresh random bits with the top one clear, leaving room to count up.
+            let drawn = (u128::from(state.rng.next_u64()) << 64) | u128::from(state.rng.next_u64());
+            (millis, drawn & ((1 << (RANDOM_BITS - 1)) - 1))
+        } else {
+            let next = state.last_random + 1;
+            if next >> RANDOM_BITS == 0 {
+                (state.last_millis, next)
+            } else {
+                (state.last_millis + 1, 0)
+            }
+        };
+        state.last_millis = millis;
+        state.last_random = random;
+        let rand_a = ((random >> 62) & 0xfff) as u128;
+        let rand_b = random & ((1 << 62) - 1);
+        let value = (u128::from(millis & 0xffff_ffff_ffff) << 80)
+            | (0x7 << 76)
+            | (rand_a << 64)
+            | (0b10 << 62)
+            | rand_b;
+        Uuid::from_u128(value)
     }
 }
 
 impl Default for IdGenerator {
     fn default() -> Self {
         Self::random()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_increase_within_a_millisecond_and_when_time_steps_back() {
+        let ids = IdGenerator::seeded(1);
+        let t = DateTime::from_timestamp_millis(1_700_000_000_000).unwrap();
+        let mut last = ids.next(t);
+        for step in [0, 0, -5, 0, 1, 1, 0] {
+            let id = ids.next(t + chrono::Duration::milliseconds(step));
+            assert!(id > last, "{id} > {last}");
+            assert_eq!(id.get_version_num(), 7);
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122);
+            last = id;
+        }
+    }
+
+    #[test]
+    fn seeded_generators_repeat_themselves() {
+        let t = DateTime::from_timestamp_millis(1_700_000_000_000).unwrap();
+        let (a, b) = (IdGenerator::seeded(9), IdGenerator::seeded(9));
+        assert_eq!((a.next(t), a.next(t)), (b.next(t), b.next(t)));
     }
 }

@@ -1,1 +1,80 @@
-//! placeholder
+//! crm-testkit: the one conformance suite every crm-rs store passes.
+//!
+//! - [`checks`]: `pub async fn` checks, each taking the store under test as
+//!   `&Arc<dyn Store>` (the services need an `Arc`; the raw-commit checks use it as
+//!   `&dyn Store`).
+//! - [`store_conformance_tests!`]: expands every check into a `#[tokio::test]` for a store,
+//!   given an `async fn() -> Fixture` that makes a fresh, empty one.
+//! - [`model`]: the model-based test: random operation sequences (conflicting ones included)
+//!   run on two stores with the same clock and ids must give identical results.
+//! - [`support`]: a workspace with one staff member of each role, a manual clock.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test kit: failing loudly is its job
+
+pub mod checks;
+pub mod model;
+pub mod support;
+
+use crm_core::store::Store;
+use std::any::Any;
+use std::sync::Arc;
+
+/// A fresh, empty store under test, and whatever must live as long as it (a temporary
+/// directory, a database schema to drop).
+pub struct Fixture {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    _guard: Box<dyn Any + Send + Sync>,
+}
+
+impl Fixture {
+    /// A fixture of `store`, keeping `guard` alive until the fixture is dropped.
+    pub fn new(store: Arc<dyn Store>, guard: impl Any + Send + Sync) -> Self {
+        Self {
+            store,
+            _guard: Box::new(guard),
+        }
+    }
+}
+
+/// Expands every check of [`checks`] into a `#[tokio::test]` run against the store made by
+/// `$make` (a path to an `async fn() -> crm_testkit::Fixture`). Every check uses the store
+/// through `Arc<dyn Store>`, as applications do.
+///
+/// ```ignore
+/// async fn fixture() -> crm_testkit::Fixture {
+///     crm_testkit::Fixture::new(std::sync::Arc::new(MyStore::new()), ())
+/// }
+/// crm_testkit::store_conformance_tests!(fixture);
+/// ```
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:path) => {
+        $crate::store_conformance_tests!(@tests $make;
+            workspace_and_sessions,
+            customer_round_trip,
+            contact_keys_are_unique,
+            commit_is_all_or_nothing,
+            versions_are_checked,
+            search_is_persian_aware,
+            lists_filter_and_page,
+            interactions_newest_first,
+            merge_moves_everything,
+            audit_trail_records_changes,
+            roles_are_enforced,
+            bad_input_changes_nothing,
+            workspaces_are_isolated,
+            outbox_is_delivered_with_retries,
+            racing_creates_keep_one_customer_per_email,
+            concurrent_edits_lose_nothing,
+        );
+    };
+    (@tests $make:path; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $check() {
+                let fixture = $make().await;
+                $crate::checks::$check(&fixture.store).await;
+            }
+        )*
+    };
+}

@@ -1,0 +1,92 @@
+//! The conformance checks. Each takes a fresh, empty store and panics on a failed expectation.
+
+mod access;
+mod commit;
+mod customers;
+mod isolation;
+mod merge;
+mod outbox;
+mod queries;
+mod race;
+
+pub use access::{audit_trail_records_changes, roles_are_enforced};
+pub use commit::{commit_is_all_or_nothing, versions_are_checked};
+pub use customers::{
+    bad_input_changes_nothing, contact_keys_are_unique, customer_round_trip, workspace_and_sessions,
+};
+pub use isolation::workspaces_are_isolated;
+pub use merge::merge_moves_everything;
+pub use outbox::outbox_is_delivered_with_retries;
+pub use queries::{interactions_newest_first, lists_filter_and_page, search_is_persian_aware};
+pub use race::{concurrent_edits_lose_nothing, racing_creates_keep_one_customer_per_email};
+
+use crm_core::store::{CustomerFilter, PageRequest};
+use crm_core::{Error, Session};
+
+/// Panics unless `result` is an [`Error::Invalid`] (for `field`, when given).
+#[track_caller]
+pub fn assert_invalid<T: std::fmt::Debug>(result: Result<T, Error>, field: Option<&str>) {
+    match result {
+        Err(Error::Invalid { field: f, .. }) if field.is_none_or(|want| f == want) => {}
+        other => panic!("expected Invalid({field:?}), got {other:?}"),
+    }
+}
+
+/// Panics unless `result` is an [`Error::Conflict`].
+#[track_caller]
+pub fn assert_conflict<T: std::fmt::Debug>(result: Result<T, Error>) {
+    match result {
+        Err(Error::Conflict(_)) => {}
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+}
+
+/// Panics unless `result` is an [`Error::Unauthorized`].
+#[track_caller]
+pub fn assert_unauthorized<T: std::fmt::Debug>(result: Result<T, Error>) {
+    match result {
+        Err(Error::Unauthorized { .. }) => {}
+        other => panic!("expected Unauthorized, got {other:?}"),
+    }
+}
+
+/// Panics unless `result` is an [`Error::NotFound`].
+#[track_caller]
+pub fn assert_not_found<T: std::fmt::Debug>(result: Result<T, Error>) {
+    match result {
+        Err(Error::NotFound { .. }) => {}
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+}
+
+/// Every live customer of the session's workspace, following every page.
+pub async fn all_customers(session: &Session) -> Vec<crm_core::customer::Customer> {
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(100);
+    loop {
+        let got = session
+            .list_customers(&CustomerFilter::default(), &page)
+            .await
+            .expect("list");
+        out.extend(got.items);
+        match got.next {
+            Some(next) => page = PageRequest::after(next, 100),
+            None => return out,
+        }
+    }
+}
+
+/// The number of audit entries of the session's workspace (the session must be allowed to
+/// read the trail).
+pub async fn audit_count(session: &Session) -> usize {
+    let mut n = 0;
+    let mut page = PageRequest::first(1000);
+    loop {
+        let got = session.audit_trail(None, &page).await.expect("audit");
+        n += got.items.len();
+        match got.next {
+            Some(next) => page = PageRequest::after(next, 1000),
+            None => return n,
+        }
+    }
+}
