@@ -9,6 +9,12 @@
 //! | delete customer | no | no | yes | yes | no |
 //! | manage staff and departments | no | no | no | yes | no |
 //! | read the audit trail | no | no | yes | yes | no |
+//! | take in messages (intake) | yes | no | yes | no | yes |
+//! | work requests (refer, take, resolve) | yes | held by them or their department | yes | no | no |
+//! | review answers, reply, close, settle duplicates | yes | no | yes | no | no |
+//! | record a satisfaction rating | yes | no | yes | no | yes |
+//! | configure routing, service levels, departments' assignment | no | no | no | yes | no |
+//! | read reports | yes | no | yes | yes | no |
 
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -35,6 +41,18 @@ pub enum Permission {
     ManageStaff,
     /// Read the audit trail.
     ReadAudit,
+    /// Take in customer messages.
+    Intake,
+    /// Refer, take, resolve requests (agents: only those they or their department hold).
+    WorkRequests,
+    /// Approve or return answers, reply to customers, close requests, settle duplicates.
+    ReviewRequests,
+    /// Record a customer's satisfaction rating.
+    RateRequests,
+    /// Configure routing rules, service levels and department assignment.
+    ConfigureCartable,
+    /// Read reports.
+    ReadReports,
 }
 
 /// The acting party of a session: a staff member (with their stored roles) or the system.
@@ -84,7 +102,12 @@ impl Principal {
             Principal::System(_) => {
                 return matches!(
                     permission,
-                    ReadCustomers | CreateCustomer | EditCustomer | RecordInteraction
+                    ReadCustomers
+                        | CreateCustomer
+                        | EditCustomer
+                        | RecordInteraction
+                        | Intake
+                        | RateRequests
                 );
             }
             Principal::Staff(s) => s,
@@ -101,7 +124,10 @@ impl Principal {
             }
             MergeCustomers => any(&[Role::Officer, Role::Manager, Role::Admin]),
             DeleteCustomer | ReadAudit => any(&[Role::Manager, Role::Admin]),
-            ManageStaff => staff.has_role(Role::Admin),
+            ManageStaff | ConfigureCartable => staff.has_role(Role::Admin),
+            Intake | ReviewRequests | RateRequests => any(&[Role::Officer, Role::Manager]),
+            WorkRequests => any(&[Role::Officer, Role::Manager, Role::Agent]),
+            ReadReports => any(&[Role::Officer, Role::Manager, Role::Admin]),
         }
     }
 }

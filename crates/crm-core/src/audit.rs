@@ -45,6 +45,38 @@ pub enum AuditAction {
     MergedInto,
     /// An interaction was recorded.
     InteractionRecorded,
+    /// A request was referred to another cartable.
+    Referred,
+    /// A request was taken up by its holder.
+    Taken,
+    /// A request waits on the customer.
+    WaitingOnCustomer,
+    /// A request was resolved with an answer.
+    Resolved,
+    /// An answer was approved.
+    Approved,
+    /// An answer was returned to its author.
+    Returned,
+    /// The approved answer was sent to the customer.
+    Replied,
+    /// A request was closed.
+    Closed,
+    /// The customer wrote again on a replied or closed request.
+    Reopened,
+    /// The customer wrote again on an open request.
+    MessageAdded,
+    /// The customer rated the handling of a request.
+    Rated,
+    /// A request was escalated to a manager after too many hops.
+    Escalated,
+    /// Followers of a request changed.
+    FollowersChanged,
+    /// A possible duplicate was attached to a customer.
+    Attached,
+    /// A service-level deadline passed.
+    ServiceLevelBreached,
+    /// A service-level deadline is near.
+    ServiceLevelWarned,
 }
 
 impl AuditAction {
@@ -59,6 +91,22 @@ impl AuditAction {
             Self::Merged => "merged",
             Self::MergedInto => "merged_into",
             Self::InteractionRecorded => "interaction_recorded",
+            Self::Referred => "referred",
+            Self::Taken => "taken",
+            Self::WaitingOnCustomer => "waiting_on_customer",
+            Self::Resolved => "resolved",
+            Self::Approved => "approved",
+            Self::Returned => "returned",
+            Self::Replied => "replied",
+            Self::Closed => "closed",
+            Self::Reopened => "reopened",
+            Self::MessageAdded => "message_added",
+            Self::Rated => "rated",
+            Self::Escalated => "escalated",
+            Self::FollowersChanged => "followers_changed",
+            Self::Attached => "attached",
+            Self::ServiceLevelBreached => "service_level_breached",
+            Self::ServiceLevelWarned => "service_level_warned",
         }
     }
 }

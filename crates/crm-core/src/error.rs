@@ -43,6 +43,15 @@ pub enum Error {
         /// What was refused and why.
         reason: String,
     },
+    /// The action is not allowed in the record's current state (e.g. replying with an answer
+    /// that was not approved).
+    #[error("cannot {action} a request that is {status}")]
+    IllegalTransition {
+        /// The current status.
+        status: String,
+        /// The action refused.
+        action: String,
+    },
     /// The backend failed (I/O, connection, transaction); nothing was applied.
     #[error("storage error: {source}")]
     Storage {

@@ -65,6 +65,14 @@ typed_id!(
     AuditId
 );
 typed_id!(
+    /// A customer request (ticket).
+    RequestId
+);
+typed_id!(
+    /// A routing rule.
+    RoutingRuleId
+);
+typed_id!(
     /// A notification in the outbox.
     OutboxId
 );
@@ -130,7 +138,7 @@ impl IdGenerator {
         };
         state.last_millis = millis;
         state.last_random = random;
-        let rand_a = ((random >> 62) & 0xfff) as u128;
+        let rand_a = (random >> 62) & 0xfff;
         let rand_b = random & ((1 << 62) - 1);
         let value = (u128::from(millis & 0xffff_ffff_ffff) << 80)
             | (0x7 << 76)

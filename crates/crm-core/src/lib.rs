@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod calendar;
 pub mod channel;
 pub mod clock;
 pub mod customer;
@@ -19,6 +20,7 @@ pub mod limits;
 pub mod normalize;
 pub mod notify;
 pub mod outbox;
+pub mod request;
 pub mod service;
 pub mod staff;
 pub mod store;

@@ -1,6 +1,7 @@
 //! Staff, departments and roles.
 
 use crate::id::{DepartmentId, StaffId};
+use crate::request::Assignment;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -89,6 +90,12 @@ pub struct Department {
     /// The manager, who receives escalations.
     #[serde(default)]
     pub manager: Option<StaffId>,
+    /// How requests routed here reach a member.
+    #[serde(default)]
+    pub assignment: Assignment,
+    /// The member who got the last round-robin request.
+    #[serde(default)]
+    pub last_assigned: Option<StaffId>,
     /// When created.
     pub created_at: DateTime<Utc>,
     /// When last changed.

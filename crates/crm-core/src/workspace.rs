@@ -1,6 +1,7 @@
 //! Workspaces: independent organisations sharing one store.
 
 use crate::id::WorkspaceId;
+use crate::request::SlaPolicy;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -18,4 +19,40 @@ pub struct Workspace {
     pub default_region: String,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// How the cartable works here.
+    #[serde(default)]
+    pub settings: WorkspaceSettings,
+}
+
+/// A workspace's cartable settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkspaceSettings {
+    /// Service-level targets and the working week.
+    #[serde(default)]
+    pub sla: SlaPolicy,
+    /// A message from a customer on the same channel within this many minutes of their
+    /// previous message joins that open request instead of opening a new one.
+    #[serde(default = "default_window")]
+    pub intake_window_minutes: u32,
+    /// After this many hops a request is escalated to a manager.
+    #[serde(default = "default_max_hops")]
+    pub max_hops: u32,
+}
+
+fn default_window() -> u32 {
+    24 * 60
+}
+
+fn default_max_hops() -> u32 {
+    4
+}
+
+impl Default for WorkspaceSettings {
+    fn default() -> Self {
+        Self {
+            sla: SlaPolicy::default(),
+            intake_window_minutes: default_window(),
+            max_hops: default_max_hops(),
+        }
+    }
 }

@@ -196,6 +196,31 @@ impl Store for MemoryStore {
         self.read(|d| kv::list_outbox(d, ws, status, page))
     }
 
+    async fn requests(
+        &self,
+        ws: WorkspaceId,
+        view: &crm_core::store::RequestView,
+        page: &PageRequest,
+    ) -> Result<Page<crm_core::request::Request>> {
+        self.read(|d| kv::requests(d, ws, view, page))
+    }
+
+    async fn request_by_key(
+        &self,
+        ws: WorkspaceId,
+        key: &str,
+    ) -> Result<Option<crm_core::request::Request>> {
+        self.read(|d| kv::request_by_key(d, ws, key))
+    }
+
+    async fn list_routing_rules(
+        &self,
+        ws: WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<crm_core::request::RoutingRule>> {
+        self.read(|d| kv::list_routing_rules(d, ws, page))
+    }
+
     async fn audit(
         &self,
         ws: WorkspaceId,

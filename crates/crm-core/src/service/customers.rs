@@ -208,11 +208,14 @@ impl Session {
                 None => break,
             }
         }
-        let detail = format!(
-            "{} ({} interactions)",
-            customer.display_name(),
-            commit.writes.len() - 1
-        );
+        let interactions = commit.writes.len() - 1;
+        for request in self
+            .all_in(&crate::request::RequestView::Customer(id))
+            .await?
+        {
+            commit.delete(RecordKind::Request, request.id.0, request.version);
+        }
+        let detail = format!("{} ({interactions} interactions)", customer.display_name());
         self.audit(&mut commit, AuditAction::Deleted, customer_ref(id), &detail);
         self.commit(commit).await
     }

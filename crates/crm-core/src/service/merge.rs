@@ -77,6 +77,14 @@ impl Session {
                 None => break,
             }
         }
+        for mut request in self
+            .all_in(&crate::request::RequestView::Customer(loser))
+            .await?
+        {
+            request.customer = Some(winner);
+            request.version += 1;
+            commit.put(request);
+        }
         self.audit(
             &mut commit,
             AuditAction::Merged,

@@ -8,16 +8,26 @@
 mod audit_trail;
 mod contacts;
 mod customers;
+mod intake;
 mod interactions;
 mod merge;
+mod reports;
+mod requests;
+mod routing;
+mod service_levels;
 mod staff;
 mod view;
+mod web_form;
 
 pub use contacts::ContactInput;
 pub use customers::{CustomerChanges, NewCustomer};
+pub use intake::{InboundMessage, IntakeOutcome, Sender};
 pub use interactions::NewInteraction;
+pub use reports::{LoadRow, RequestReport, TimeStats};
+pub use service_levels::ServiceLevelReport;
 pub use staff::{NewStaff, StaffChanges};
 pub use view::CustomerView;
+pub use web_form::WebForm;
 
 use crate::access::{Permission, Principal};
 use crate::audit::{AuditAction, AuditEntry};
@@ -105,6 +115,7 @@ impl Crm {
             name: name.trim().to_owned(),
             default_region: region.code().to_owned(),
             created_at: now,
+            settings: crate::workspace::WorkspaceSettings::default(),
         };
         let admin = staff::build_staff(self, admin, now)?;
         let mut commit = Commit::new();

@@ -176,6 +176,8 @@ impl Session {
             version: 1,
             name: name.trim().to_owned(),
             manager,
+            assignment: crate::request::Assignment::default(),
+            last_assigned: None,
             created_at: now,
             updated_at: now,
         };

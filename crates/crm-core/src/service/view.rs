@@ -22,10 +22,13 @@ pub struct CustomerView {
     pub recent_interactions: Vec<Interaction>,
     /// Whether older interactions exist beyond `recent_interactions`.
     pub more_interactions: bool,
+    /// The latest requests, newest first.
+    pub recent_requests: Vec<crate::request::Request>,
 }
 
 impl Session {
-    /// The 360° view: the customer, their organisation and their recent interactions.
+    /// The 360° view: the customer, their organisation, their recent interactions and
+    /// requests.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] for an unknown customer.
@@ -40,7 +43,10 @@ impl Session {
             .store()
             .interactions(self.ws, customer.id, &page)
             .await?;
+        let view = crate::request::RequestView::Customer(customer.id);
+        let requests = self.store().requests(self.ws, &view, &page).await?;
         Ok(CustomerView {
+            recent_requests: requests.items,
             customer,
             organisation,
             more_interactions: recent.next.is_some(),

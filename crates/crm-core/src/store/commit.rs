@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 /// One write of a [`Commit`].
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // a write is built once and moved into the commit
 pub enum Write {
     /// Store the record. A record whose version is `n` replaces the stored version `n - 1`;
     /// version 1 means "create: must not exist yet".

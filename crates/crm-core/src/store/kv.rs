@@ -14,17 +14,25 @@
 //!   - interactions `ws | 6 | customer | occurred_at | id`
 //!   - audit by record `ws | 7 | record | id`
 //!   - outbox by status `ws | 8 | status | id`; pending by due time `ws | 9 | due | id`
+//!   - active requests, each as `… | priority rank | due | id`: by holder
+//!     `ws | 10 | holder | …`, resolved for review `ws | 11 | …`, by follower
+//!     `ws | 12 | staff | …`, by deadline `ws | 13 | …`, possible duplicates `ws | 14 | …`;
+//!     every request by customer `ws | 15 | customer | created | id` and by creation
+//!     `ws | 16 | created | id`
 //!
 //! Times are microseconds since the epoch, big-endian with the sign bit flipped, so byte
 //! order is time order.
 
-use super::{Commit, Cursor, CustomerFilter, Page, PageRequest, Record, RecordKind, Write};
+use super::{
+    Commit, Cursor, CustomerFilter, Page, PageRequest, Record, RecordKind, RequestView, Write,
+};
 use crate::audit::AuditEntry;
 use crate::customer::{Customer, LifecycleStage};
 use crate::error::{Conflict, Error, Result};
 use crate::id::{CustomerId, WorkspaceId};
 use crate::interaction::Interaction;
 use crate::outbox::{OutboxMessage, OutboxStatus};
+use crate::request::{Holder, Request, RequestStatus, RoutingRule};
 use crate::staff::{Department, Staff};
 use crate::store::Entity;
 use chrono::{DateTime, Utc};
@@ -40,6 +48,13 @@ const INTERACTION: u8 = 6;
 const AUDIT_RECORD: u8 = 7;
 const OUTBOX_STATUS: u8 = 8;
 const OUTBOX_DUE: u8 = 9;
+const REQUEST_HOLDER: u8 = 10;
+const REQUEST_REVIEW: u8 = 11;
+const REQUEST_FOLLOWER: u8 = 12;
+const REQUEST_DUE: u8 = 13;
+const REQUEST_DUPLICATE: u8 = 14;
+const REQUEST_CUSTOMER: u8 = 15;
+const REQUEST_CREATED: u8 = 16;
 
 /// A half-open range of keys: `start` included, `end` excluded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,6 +194,7 @@ pub fn index_keys(ws: WorkspaceId, record: &Record) -> BTreeSet<Vec<u8>> {
         Record::Audit(a) => {
             keys.insert(entry(ws, AUDIT_RECORD, a.record.id.as_bytes(), id));
         }
+        Record::Request(r) => request_index_keys(ws, r, &mut keys),
         Record::Outbox(m) => {
             keys.insert(entry(ws, OUTBOX_STATUS, &[status_byte(m.status)], id));
             if m.status == OutboxStatus::Pending {
@@ -188,6 +204,52 @@ pub fn index_keys(ws: WorkspaceId, record: &Record) -> BTreeSet<Vec<u8>> {
         _ => {}
     }
     keys
+}
+
+fn request_index_keys(ws: WorkspaceId, r: &Request, keys: &mut BTreeSet<Vec<u8>>) {
+    let id = r.id.0;
+    if r.is_active() {
+        let rank = [[r.priority.rank()].as_slice(), &time_bytes(r.sort_due())].concat();
+        keys.insert(entry(
+            ws,
+            REQUEST_HOLDER,
+            &[holder_part(&r.holder), rank.clone()].concat(),
+            id,
+        ));
+        if r.status == RequestStatus::Resolved {
+            keys.insert(entry(ws, REQUEST_REVIEW, &rank, id));
+        }
+        for f in &r.followers {
+            keys.insert(entry(
+                ws,
+                REQUEST_FOLLOWER,
+                &[f.0.as_bytes().as_slice(), &rank].concat(),
+                id,
+            ));
+        }
+        keys.insert(entry(ws, REQUEST_DUE, &rank, id));
+        if r.is_possible_duplicate() {
+            keys.insert(entry(ws, REQUEST_DUPLICATE, &rank, id));
+        }
+    }
+    let created = time_bytes(r.created_at);
+    if let Some(c) = r.customer {
+        keys.insert(entry(
+            ws,
+            REQUEST_CUSTOMER,
+            &[c.0.as_bytes().as_slice(), &created].concat(),
+            id,
+        ));
+    }
+    keys.insert(entry(ws, REQUEST_CREATED, &created, id));
+}
+
+fn holder_part(holder: &Holder) -> Vec<u8> {
+    match holder {
+        Holder::Officers => vec![0],
+        Holder::Department(d) => [[1u8].as_slice(), d.0.as_bytes()].concat(),
+        Holder::Staff(s) => [[2u8].as_slice(), s.0.as_bytes()].concat(),
+    }
 }
 
 /// Applies `commit` to `ws` through one transaction (the contract of
@@ -338,10 +400,10 @@ pub fn search_customers(
         },
         false,
     ) {
-        if let Some(id) = index_target(&key?) {
-            if after.is_none_or(|a| id > a) {
-                candidates.insert(id);
-            }
+        if let Some(id) = index_target(&key?)
+            && after.is_none_or(|a| id > a)
+        {
+            candidates.insert(id);
         }
     }
     let mut items = Vec::new();
@@ -388,12 +450,12 @@ pub fn list_customers(
         let Some(id) = index_target(&key?) else {
             continue;
         };
-        if let Some(c) = load::<Customer>(r, ws, id)? {
-            if filter.matches(&c) {
-                items.push(c);
-                if items.len() > page.limit() {
-                    break;
-                }
+        if let Some(c) = load::<Customer>(r, ws, id)?
+            && filter.matches(&c)
+        {
+            items.push(c);
+            if items.len() > page.limit() {
+                break;
             }
         }
     }
@@ -477,6 +539,164 @@ pub fn list_outbox(
     Ok(Page::from_overfetch(items, page.limit(), |m| {
         Cursor::from_id(m.id.0)
     }))
+}
+
+/// [`super::Store::request_by_key`].
+pub fn request_by_key(r: &impl KvRead, ws: WorkspaceId, key: &str) -> Result<Option<Request>> {
+    match r.unique_owner(&unique_key(ws, key))? {
+        Some(owner) => load(r, ws, owner),
+        None => Ok(None),
+    }
+}
+
+/// [`super::Store::list_routing_rules`].
+pub fn list_routing_rules(
+    r: &impl KvRead,
+    ws: WorkspaceId,
+    page: &PageRequest,
+) -> Result<Page<RoutingRule>> {
+    list_records(r, ws, page, |rule: &RoutingRule| rule.id.0)
+}
+
+/// [`super::Store::requests`].
+pub fn requests(
+    r: &impl KvRead,
+    ws: WorkspaceId,
+    view: &RequestView,
+    page: &PageRequest,
+) -> Result<Page<Request>> {
+    let prefix = |index: u8, part: &[u8]| [ws.0.as_bytes().as_slice(), &[index], part].concat();
+    let limit = page.limit();
+    let ranked_cursor =
+        |i: &Request| Cursor::from_rank_time_id(i.priority.rank(), i.sort_due(), i.id.0);
+    let items = match view {
+        RequestView::Holder(h) => ranked(
+            r,
+            ws,
+            &prefix(REQUEST_HOLDER, &holder_part(h)),
+            page,
+            |_| true,
+        )?,
+        RequestView::AwaitingReview(staff) => {
+            ranked(r, ws, &prefix(REQUEST_REVIEW, &[]), page, |q| {
+                q.officer.is_none_or(|o| o == *staff)
+            })?
+        }
+        RequestView::FollowedBy(staff) => ranked(
+            r,
+            ws,
+            &prefix(REQUEST_FOLLOWER, staff.0.as_bytes()),
+            page,
+            |_| true,
+        )?,
+        RequestView::PossibleDuplicates => {
+            ranked(r, ws, &prefix(REQUEST_DUPLICATE, &[]), page, |_| true)?
+        }
+        RequestView::Overdue(now) => {
+            let (first_rank, start_after) = match page.cursor() {
+                Some(c) => {
+                    let (rank, at, id) = c.rank_time_id()?;
+                    (rank, Some((rank, at, id)))
+                }
+                None => (0, None),
+            };
+            let mut items = Vec::new();
+            for rank in first_rank..=3 {
+                let base = prefix(REQUEST_DUE, &[rank]);
+                let start = match start_after {
+                    Some((r0, at, id)) if r0 == rank => {
+                        successor(&[base.as_slice(), &time_bytes(at), id.as_bytes()].concat())
+                    }
+                    _ => base.clone(),
+                };
+                let end = [base.as_slice(), &time_bytes(*now)].concat();
+                let keys = r.index_scan(KeyRange { start, end }, false);
+                items.extend(load_targets::<Request>(
+                    r,
+                    ws,
+                    keys,
+                    limit + 1 - items.len(),
+                )?);
+                if items.len() > limit {
+                    break;
+                }
+            }
+            items
+        }
+        RequestView::Customer(customer) => {
+            let base = prefix(REQUEST_CUSTOMER, customer.0.as_bytes());
+            let end = match page.cursor() {
+                Some(c) => {
+                    let (at, id) = c.time_id()?;
+                    [base.as_slice(), &time_bytes(at), id.as_bytes()].concat()
+                }
+                None => prefix_end(&base),
+            };
+            let items = load_targets::<Request>(
+                r,
+                ws,
+                r.index_scan(KeyRange { start: base, end }, true),
+                limit + 1,
+            )?;
+            return Ok(Page::from_overfetch(items, limit, |q| {
+                Cursor::from_time_id(q.created_at, q.id.0)
+            }));
+        }
+        RequestView::Created { from, to } => {
+            let base = prefix(REQUEST_CREATED, &[]);
+            let start = match page.cursor() {
+                Some(c) => {
+                    let (at, id) = c.time_id()?;
+                    successor(&[base.as_slice(), &time_bytes(at), id.as_bytes()].concat())
+                }
+                None => [base.as_slice(), &time_bytes(*from)].concat(),
+            };
+            let end = [base.as_slice(), &time_bytes(*to)].concat();
+            let keys = r.index_scan(KeyRange { start, end }, false);
+            let items = load_targets::<Request>(r, ws, keys, limit + 1)?;
+            return Ok(Page::from_overfetch(items, limit, |q| {
+                Cursor::from_time_id(q.created_at, q.id.0)
+            }));
+        }
+    };
+    Ok(Page::from_overfetch(items, limit, ranked_cursor))
+}
+
+/// Requests under `prefix` (keys `prefix | rank | due | id`) after the page's cursor, that
+/// pass `keep`, up to one more than the page.
+fn ranked(
+    r: &impl KvRead,
+    ws: WorkspaceId,
+    prefix: &[u8],
+    page: &PageRequest,
+    keep: impl Fn(&Request) -> bool,
+) -> Result<Vec<Request>> {
+    let start = match page.cursor() {
+        Some(c) => {
+            let (rank, at, id) = c.rank_time_id()?;
+            successor(&[prefix, &[rank], &time_bytes(at), id.as_bytes()].concat())
+        }
+        None => prefix.to_vec(),
+    };
+    let mut items = Vec::new();
+    for key in r.index_scan(
+        KeyRange {
+            start,
+            end: prefix_end(prefix),
+        },
+        false,
+    ) {
+        let key = key?;
+        let id = index_target(&key).ok_or_else(|| corrupt_index(&key))?;
+        let request = load::<Request>(r, ws, id)?.ok_or_else(|| corrupt_index(&key))?;
+        if keep(&request) {
+            items.push(request);
+            if items.len() > page.limit() {
+                break;
+            }
+        }
+    }
+    Ok(items)
 }
 
 /// [`super::Store::audit`].

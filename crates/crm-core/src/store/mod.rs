@@ -23,7 +23,7 @@ mod record;
 
 pub use commit::{Commit, Write};
 pub use page::{Cursor, MAX_PAGE, Page, PageRequest};
-pub use record::{Entity, Record, RecordKind, RecordRef, staff_email_key};
+pub use record::{Counter, Entity, Record, RecordKind, RecordRef, staff_email_key};
 
 use crate::audit::AuditEntry;
 use crate::customer::{Customer, LifecycleStage};
@@ -31,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::id::{CustomerId, StaffId, WorkspaceId};
 use crate::interaction::Interaction;
 use crate::outbox::{OutboxMessage, OutboxStatus};
+use crate::request::{Holder, Request, RoutingRule};
 use crate::staff::{Department, Staff};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -56,6 +57,36 @@ impl CustomerFilter {
             && self.owner.is_none_or(|o| customer.owner == Some(o))
             && self.tag.as_ref().is_none_or(|t| customer.tags.contains(t))
     }
+}
+
+/// Which requests [`Store::requests`] returns, in which order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestView {
+    /// Active requests held by the holder, by priority (urgent first), then due time (none
+    /// last), then id. Cursor: [`Cursor::from_rank_time_id`].
+    Holder(Holder),
+    /// Resolved requests whose reviewing officer is this staff member or nobody; order and
+    /// cursor as [`RequestView::Holder`].
+    AwaitingReview(StaffId),
+    /// Active requests this staff member follows; order and cursor as [`RequestView::Holder`].
+    FollowedBy(StaffId),
+    /// Active requests whose current deadline is before this time; order and cursor as
+    /// [`RequestView::Holder`].
+    Overdue(DateTime<Utc>),
+    /// Active possible duplicates; order and cursor as [`RequestView::Holder`].
+    PossibleDuplicates,
+    /// Every request of the customer, newest first by creation time, then id descending.
+    /// Cursor: [`Cursor::from_time_id`].
+    Customer(CustomerId),
+    /// Every request created in `[from, to)`, by creation time, then id.
+    /// Cursor: [`Cursor::from_time_id`].
+    Created {
+        /// First instant included.
+        from: DateTime<Utc>,
+        /// First instant excluded.
+        to: DateTime<Utc>,
+    },
 }
 
 /// What a backend provides beyond the common contract, for callers and the test suite.
@@ -167,6 +198,40 @@ pub trait Store: Send + Sync + 'static {
         status: OutboxStatus,
         page: &PageRequest,
     ) -> Result<Page<OutboxMessage>>;
+
+    /// Requests in `view`, in the order and with the cursor the view states.
+    async fn requests(
+        &self,
+        ws: WorkspaceId,
+        view: &RequestView,
+        page: &PageRequest,
+    ) -> Result<Page<Request>> {
+        let _ = (ws, view, page);
+        Err(Error::storage(
+            "TEMPORARY: requests not implemented by this store yet",
+        ))
+    }
+
+    /// The request holding unique `key` (see [`Request::unique_keys`]: a number, a message,
+    /// a thread).
+    async fn request_by_key(&self, ws: WorkspaceId, key: &str) -> Result<Option<Request>> {
+        let _ = (ws, key);
+        Err(Error::storage(
+            "TEMPORARY: requests not implemented by this store yet",
+        ))
+    }
+
+    /// Routing rules, ordered by id; cursor: [`Cursor::from_id`].
+    async fn list_routing_rules(
+        &self,
+        ws: WorkspaceId,
+        page: &PageRequest,
+    ) -> Result<Page<RoutingRule>> {
+        let _ = (ws, page);
+        Err(Error::storage(
+            "TEMPORARY: requests not implemented by this store yet",
+        ))
+    }
 
     /// Audit entries, oldest first (by id); only those about `record` when given.
     /// Cursor: [`Cursor::from_id`].

@@ -93,6 +93,22 @@ impl Cursor {
         Self(format!("{}.{}", at.timestamp_micros(), id.simple()))
     }
 
+    /// A cursor for queries ordered by a rank, then a time, then id.
+    pub fn from_rank_time_id(rank: u8, at: DateTime<Utc>, id: Uuid) -> Self {
+        Self(format!("{rank}.{}.{}", at.timestamp_micros(), id.simple()))
+    }
+
+    /// Reads a cursor made by [`Cursor::from_rank_time_id`].
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (field `cursor`) for anything else.
+    pub fn rank_time_id(&self) -> Result<(u8, DateTime<Utc>, Uuid)> {
+        let (rank, rest) = self.0.split_once('.').ok_or_else(bad_cursor)?;
+        let rank: u8 = rank.parse().map_err(|_| bad_cursor())?;
+        let (at, id) = Cursor(rest.to_owned()).time_id()?;
+        Ok((rank, at, id))
+    }
+
     /// Reads a cursor made by [`Cursor::from_id`].
     ///
     /// # Errors

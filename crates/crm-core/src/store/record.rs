@@ -4,6 +4,7 @@ use crate::audit::AuditEntry;
 use crate::customer::Customer;
 use crate::interaction::Interaction;
 use crate::outbox::OutboxMessage;
+use crate::request::{Request, RoutingRule};
 use crate::staff::{Department, Staff};
 use crate::workspace::Workspace;
 use serde::{Deserialize, Serialize};
@@ -28,11 +29,17 @@ pub enum RecordKind {
     Audit,
     /// [`OutboxMessage`].
     Outbox,
+    /// [`Request`].
+    Request,
+    /// [`RoutingRule`].
+    RoutingRule,
+    /// [`Counter`].
+    Counter,
 }
 
 impl RecordKind {
     /// Every kind.
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 10] = [
         Self::Workspace,
         Self::Customer,
         Self::Interaction,
@@ -40,6 +47,9 @@ impl RecordKind {
         Self::Department,
         Self::Audit,
         Self::Outbox,
+        Self::Request,
+        Self::RoutingRule,
+        Self::Counter,
     ];
 
     /// The stable snake_case name.
@@ -52,6 +62,9 @@ impl RecordKind {
             Self::Department => "department",
             Self::Audit => "audit",
             Self::Outbox => "outbox",
+            Self::Request => "request",
+            Self::RoutingRule => "routing_rule",
+            Self::Counter => "counter",
         }
     }
 
@@ -65,6 +78,9 @@ impl RecordKind {
             Self::Department => 5,
             Self::Audit => 6,
             Self::Outbox => 7,
+            Self::Request => 8,
+            Self::RoutingRule => 9,
+            Self::Counter => 10,
         }
     }
 
@@ -93,6 +109,7 @@ pub struct RecordRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "record", rename_all = "snake_case")]
 #[non_exhaustive]
+#[allow(clippy::large_enum_variant)] // boxing would cost an allocation on every read
 pub enum Record {
     /// A workspace.
     Workspace(Workspace),
@@ -108,6 +125,12 @@ pub enum Record {
     Audit(AuditEntry),
     /// An outbox message.
     Outbox(OutboxMessage),
+    /// A customer request.
+    Request(Request),
+    /// A routing rule.
+    RoutingRule(RoutingRule),
+    /// A counter.
+    Counter(Counter),
 }
 
 impl Record {
@@ -121,6 +144,9 @@ impl Record {
             Record::Department(_) => RecordKind::Department,
             Record::Audit(_) => RecordKind::Audit,
             Record::Outbox(_) => RecordKind::Outbox,
+            Record::Request(_) => RecordKind::Request,
+            Record::RoutingRule(_) => RecordKind::RoutingRule,
+            Record::Counter(_) => RecordKind::Counter,
         }
     }
 
@@ -134,6 +160,9 @@ impl Record {
             Record::Department(r) => r.id.0,
             Record::Audit(r) => r.id.0,
             Record::Outbox(r) => r.id.0,
+            Record::Request(r) => r.id.0,
+            Record::RoutingRule(r) => r.id.0,
+            Record::Counter(r) => r.id,
         }
     }
 
@@ -147,6 +176,9 @@ impl Record {
             Record::Department(r) => r.version,
             Record::Audit(r) => r.version,
             Record::Outbox(r) => r.version,
+            Record::Request(r) => r.version,
+            Record::RoutingRule(r) => r.version,
+            Record::Counter(r) => r.version,
         }
     }
 
@@ -159,11 +191,13 @@ impl Record {
     }
 
     /// The unique keys the record claims in its workspace: a key belongs to at most one
-    /// record. Customers claim their identifying contact keys; staff their work email.
+    /// record. Customers claim their identifying contact keys; staff their work email;
+    /// requests their number, their messages and their thread.
     pub fn unique_keys(&self) -> Vec<String> {
         match self {
             Record::Customer(c) => c.unique_keys().map(str::to_owned).collect(),
             Record::Staff(s) => s.email.iter().map(|e| staff_email_key(e)).collect(),
+            Record::Request(r) => r.unique_keys(),
             _ => Vec::new(),
         }
     }
@@ -214,3 +248,23 @@ entity!(Staff, Staff);
 entity!(Department, Department);
 entity!(AuditEntry, Audit);
 entity!(OutboxMessage, Outbox);
+entity!(Request, Request);
+entity!(RoutingRule, RoutingRule);
+entity!(Counter, Counter);
+
+/// A named counter of a workspace (request numbers). Updated in the commit that uses the
+/// next value, so numbers are gap-free and a race for one number is a conflict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counter {
+    /// A fixed id per counter (see [`Counter::REQUEST_NUMBERS`]).
+    pub id: Uuid,
+    /// Optimistic version.
+    pub version: u64,
+    /// The last value handed out (0: none yet).
+    pub value: u64,
+}
+
+impl Counter {
+    /// The counter of request numbers.
+    pub const REQUEST_NUMBERS: Uuid = Uuid::from_u128(1);
+}
