@@ -12,6 +12,7 @@
 
 pub mod checks;
 pub mod model;
+pub mod request_model;
 pub mod support;
 
 use crm_core::store::Store;
@@ -66,6 +67,13 @@ macro_rules! store_conformance_tests {
             outbox_is_delivered_with_retries,
             racing_creates_keep_one_customer_per_email,
             concurrent_edits_lose_nothing,
+            cartable_scenario,
+            intake_joins_flags_and_reopens,
+            routing_rules_route_and_assign,
+            transitions_are_checked,
+            service_levels_pause_and_breach,
+            cartable_views_sort_and_page,
+            concurrent_intake_is_idempotent,
         );
     };
     (@tests $make:path; $($check:ident),* $(,)?) => {

@@ -149,10 +149,11 @@ pub async fn customer_round_trip(store: &Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(found.map(|c| c.id), Some(created.id));
-    let updated = s
+    let removed = s
         .remove_contact(created.id, None, "email:ali@work.example")
         .await
         .unwrap();
+    assert_eq!(removed.version, 4);
     assert_eq!(
         s.find_by_contact(ContactKind::Email, "ali@work.example")
             .await
@@ -174,6 +175,20 @@ pub async fn customer_round_trip(store: &Arc<dyn Store>) {
     ))
     .await
     .unwrap();
+    let sender = crm_core::service::Sender {
+        email: Some("ali.rezaei@example.com".into()),
+        ..Default::default()
+    };
+    let asked = s
+        .intake(crm_core::service::InboundMessage::new(
+            Channel::Email,
+            "m-1",
+            sender,
+            "hi",
+        ))
+        .await
+        .unwrap();
+    let updated = s.customer(created.id).await.unwrap();
     assert_unauthorized(
         desk.officer
             .delete_customer(created.id, updated.version)
@@ -203,6 +218,7 @@ pub async fn customer_round_trip(store: &Arc<dyn Store>) {
         .interactions(created.id, &crm_core::store::PageRequest::first(10))
         .await;
     assert_not_found(page);
+    assert_not_found(s.request(asked.request.id).await);
 }
 
 /// A canonical contact key belongs to one customer: any spelling of a taken email or phone

@@ -48,6 +48,21 @@ pub async fn merge_moves_everything(store: &Arc<dyn Store>) {
     ))
     .await
     .unwrap();
+    let sender = crm_core::service::Sender {
+        phone: Some("09121234567".into()),
+        ..Default::default()
+    };
+    let asked = s
+        .intake(crm_core::service::InboundMessage::new(
+            Channel::Sms,
+            "m-1",
+            sender,
+            "سوال",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(asked.request.customer, Some(lose.id));
+    desk.tick(1);
 
     assert_unauthorized(
         desk.agent
@@ -111,7 +126,20 @@ pub async fn merge_moves_everything(store: &Arc<dyn Store>) {
         .await
         .unwrap();
     let bodies: Vec<_> = history.items.iter().map(|i| i.body.as_str()).collect();
-    assert_eq!(bodies, ["first", "دوم", "اول"]);
+    assert_eq!(bodies, ["سوال", "first", "دوم", "اول"]);
+    let view = s.customer_view(lose.id).await.unwrap();
+    assert_eq!(view.customer.id, win.id);
+    assert_eq!(
+        view.recent_requests
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>(),
+        vec![asked.request.id]
+    );
+    assert_eq!(
+        s.request(asked.request.id).await.unwrap().customer,
+        Some(win.id)
+    );
     assert!(history.items.iter().all(|i| i.customer == win.id));
 
     // Audited on both sides, with the officer as actor.

@@ -1,6 +1,7 @@
 //! The conformance checks. Each takes a fresh, empty store and panics on a failed expectation.
 
 mod access;
+mod cartable;
 mod commit;
 mod customers;
 mod isolation;
@@ -10,6 +11,11 @@ mod queries;
 mod race;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
+pub use cartable::{
+    cartable_scenario, cartable_views_sort_and_page, concurrent_intake_is_idempotent,
+    intake_joins_flags_and_reopens, routing_rules_route_and_assign,
+    service_levels_pause_and_breach, transitions_are_checked,
+};
 pub use commit::{commit_is_all_or_nothing, versions_are_checked};
 pub use customers::{
     bad_input_changes_nothing, contact_keys_are_unique, customer_round_trip, workspace_and_sessions,

@@ -213,7 +213,7 @@ pub async fn interactions_newest_first(store: &Arc<dyn Store>) {
     ))
     .await
     .unwrap();
-    made.sort_by(|a, b| (b.occurred_at, b.id).cmp(&(a.occurred_at, a.id)));
+    made.sort_by_key(|i| std::cmp::Reverse((i.occurred_at, i.id)));
     let mut seen = Vec::new();
     let mut page = PageRequest::first(10);
     loop {
