@@ -444,9 +444,19 @@ impl Session {
         }
         let reopened = after == RequestStatus::Reopened && before != RequestStatus::Reopened;
         if reopened {
+            // A fresh resolution deadline from now; the original first response stands.
+            let settings = self.settings().await?;
+            let target = settings.sla.target(request.priority);
+            let minutes = Duration::minutes(i64::from(target.resolution_minutes));
+            request.sla.resolution_due = settings
+                .sla
+                .calendar
+                .add_business_time(self.now(), minutes)
+                .map_err(|e| Error::invalid("sla.calendar", e.to_string()))?;
+            request.sla.resolved_at = None;
+            request.sla.warned = false;
             request.reopened += 1;
             request.closed_at = None;
-            request.sla.resolved_at = None;
         }
         Ok(reopened)
     }

@@ -255,16 +255,23 @@ impl Session {
     }
 }
 
-/// Runs `attempt` again while it fails with a conflict, up to [`RETRIES`] times.
+/// Runs `attempt` again while it fails with a conflict, up to [`RETRIES`] times, pausing a
+/// random, growing while between tries so that racing writers spread out instead of
+/// colliding again in lock-step.
 async fn retry_on_conflict<T, F, Fut>(retry: bool, mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {
-    let mut tries = 0;
+    let mut tries = 0u32;
     loop {
         match attempt().await {
-            Err(e) if retry && e.is_conflict() && tries < RETRIES => tries += 1,
+            Err(e) if retry && e.is_conflict() && (tries as usize) < RETRIES => {
+                tries += 1;
+                let ceiling = 100u64 << tries.min(7);
+                let pause = rand::random_range(0..ceiling);
+                tokio::time::sleep(std::time::Duration::from_micros(pause)).await;
+            }
             other => return other,
         }
     }
