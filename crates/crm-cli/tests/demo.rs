@@ -1,0 +1,45 @@
+//! `crm demo` seeds a workspace in a fresh directory and walks through the whole process.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{ok, run};
+
+#[test]
+fn demo_seeds_and_walks_through_the_process() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("demo");
+    let out = ok(&db, &["demo"]);
+    for expected in [
+        "300 customers",
+        "An email arrives from a known customer",
+        "customer: known, علی رضایی",
+        "Persian digits in the number",
+        "customer: new lead Jane Doe",
+        "already taken in (duplicate delivery): nothing changed",
+        "ping-pongs 1",
+        "returns it",
+        "approves -> approved",
+        "request.reply, request.satisfaction_survey",
+        "rating 5/5",
+        "joined -> in_progress",
+        "merged the new lead into علی رضایی",
+        "The customer's 360° view",
+        "سه‌ماههٔ",
+        "Try it yourself",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
+    }
+    // The directory is usable afterwards, with the workspace recorded in crm-cli.json.
+    assert!(db.join("crm-cli.json").exists());
+    let cartable = ok(&db, &["--as", "maryam@acme.example", "cartable", "review"]);
+    assert!(cartable.contains("awaiting my review"), "{cartable}");
+    let found = ok(&db, &["--as", "maryam@acme.example", "search", "علی رضا"]);
+    assert!(found.contains("علی رضایی"), "{found}");
+
+    // A second demo refuses the non-empty directory and changes nothing.
+    let again = run(&db, &["demo"]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+}
