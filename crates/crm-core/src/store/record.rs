@@ -106,6 +106,10 @@ pub struct RecordRef {
 }
 
 /// Any stored record.
+///
+/// Its serde form (`{"kind": <RecordKind::as_str>, "record": {...}}`) is part of stored data
+/// (the sled store keeps the inner struct and rebuilds the tag from the key): never rename a
+/// variant or a field, and give every new optional field `#[serde(default)]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "record", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -267,4 +271,21 @@ pub struct Counter {
 impl Counter {
     /// The counter of request numbers.
     pub const REQUEST_NUMBERS: Uuid = Uuid::from_u128(1);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_names_are_the_serde_tags_and_tags_round_trip() {
+        let counter = Record::Counter(Counter { id: Counter::REQUEST_NUMBERS, version: 1, value: 3 });
+        let json = serde_json::to_value(&counter).unwrap();
+        assert_eq!(json["kind"], RecordKind::Counter.as_str());
+        for kind in RecordKind::ALL {
+            let tag = serde_json::to_value(kind).unwrap();
+            assert_eq!(tag, kind.as_str(), "{kind:?}");
+            assert_eq!(RecordKind::from_tag(kind.tag()), Some(kind));
+        }
+    }
 }
