@@ -1,0 +1,85 @@
+//! How a [`crate::SledStore`] is opened: where, with how much cache, how durable.
+
+use std::path::PathBuf;
+
+/// The cache [`SledConfig::new`] sets: 64 MiB.
+///
+/// sled's own default is 1 GiB, far too much for a library embedded in someone else's
+/// process. 64 MiB keeps the hot part of a workspace of some hundred thousand customers
+/// (records of a few hundred bytes, plus their index entries) in memory without taking over
+/// the host. sled treats the figure as a target for its page cache, not a hard cap.
+pub const DEFAULT_CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+
+/// How often [`Durability::Buffered`] lets sled write in the background, in milliseconds.
+pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
+
+/// When a commit counts as done.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Durability {
+    /// A commit is acknowledged only once it is flushed to disk. Concurrent commits share
+    /// one flush (group commit), so many writers cost about one flush per round, not one
+    /// each. [`crm_core::store::Capabilities::durable`] is true.
+    #[default]
+    Flush,
+    /// A commit is acknowledged once it is applied in memory; sled writes it out in the
+    /// background (every [`SledConfig::flush_every_ms`]) or on [`crate::SledStore::flush`].
+    /// A crash may lose the last moments of acknowledged writes, never half a commit.
+    /// [`crm_core::store::Capabilities::durable`] is false.
+    Buffered,
+}
+
+/// Everything [`crate::SledStore::open`] needs.
+///
+/// ```
+/// use crm_store_sled::{Durability, SledConfig};
+/// let config = SledConfig::new("data/crm")
+///     .cache_capacity(16 * 1024 * 1024)
+///     .durability(Durability::Buffered);
+/// assert_eq!(config.flush_every_ms, Some(500));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SledConfig {
+    /// The directory of the store (created when missing).
+    pub path: PathBuf,
+    /// sled's page cache target in bytes; default [`DEFAULT_CACHE_CAPACITY`].
+    pub cache_capacity: u64,
+    /// When a commit counts as done; default [`Durability::Flush`].
+    pub durability: Durability,
+    /// sled's background flush period in milliseconds (`None`: no background flush).
+    /// Default `Some(`[`DEFAULT_FLUSH_EVERY_MS`]`)`. It is what makes [`Durability::Buffered`]
+    /// writes reach the disk; with [`Durability::Flush`] every commit is flushed anyway.
+    pub flush_every_ms: Option<u64>,
+}
+
+impl SledConfig {
+    /// The defaults for a store at `path`: durable commits, a 64 MiB cache, background
+    /// flush every 500 ms.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            cache_capacity: DEFAULT_CACHE_CAPACITY,
+            durability: Durability::Flush,
+            flush_every_ms: Some(DEFAULT_FLUSH_EVERY_MS),
+        }
+    }
+
+    /// Sets the cache target in bytes.
+    pub fn cache_capacity(mut self, bytes: u64) -> Self {
+        self.cache_capacity = bytes;
+        self
+    }
+
+    /// Sets the durability mode.
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
+    /// Sets sled's background flush period (`None` turns it off).
+    pub fn flush_every_ms(mut self, every_ms: Option<u64>) -> Self {
+        self.flush_every_ms = every_ms;
+        self
+    }
+}

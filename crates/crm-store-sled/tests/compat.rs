@@ -1,0 +1,503 @@
+//! Old data stays readable.
+//!
+//! - `fixtures/v1/`: a small data directory written by schema version 1 (a workspace with
+//!   two staff members, three customers with contacts, tags, custom fields, occasions and
+//!   consent, and their interactions). [`v1_fixture_reads_back`] opens a copy and checks
+//!   every value. Never regenerate it to make a failing test pass: a failure means records
+//!   written by released versions no longer read. A new schema version gets a new fixture
+//!   directory beside it.
+//! - [`record_without_a_later_field_decodes`]: a record encoded before a field existed
+//!   decodes, the field taking its default.
+//!
+//! `CRM_REGENERATE_FIXTURES=1 cargo test -p crm-store-sled --test compat generate` rewrites
+//! the fixture.
+
+#![allow(clippy::unwrap_used)] // a test: failing loudly is its job
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crm_core::channel::{Channel, SocialNetwork};
+use crm_core::clock::ManualClock;
+use crm_core::customer::{
+    ContactKind, Customer, FieldValue, LifecycleStage, Occasion, OccasionCalendar, OccasionKind,
+    Party,
+};
+use crm_core::id::{CustomerId, IdGenerator, StaffId, WorkspaceId};
+use crm_core::interaction::Direction;
+use crm_core::service::{NewCustomer, NewInteraction, NewStaff};
+use crm_core::staff::Role;
+use crm_core::store::{CustomerFilter, PageRequest, RecordKind, Store};
+use crm_core::{Crm, Error};
+use crm_store_sled::encoding::{self, FORMAT_MSGPACK_NAMED};
+use crm_store_sled::{SledConfig, SledStore};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A decimal custom field from its text.
+fn dec(text: &str) -> FieldValue {
+    FieldValue::Decimal(text.parse().unwrap())
+}
+
+fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1")
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 21, 8, 30, 0).unwrap()
+}
+
+/// Writes `fixtures/v1` with the current code. Only with `CRM_REGENERATE_FIXTURES=1`.
+#[tokio::test]
+async fn generate_v1_fixture() {
+    if std::env::var("CRM_REGENERATE_FIXTURES").as_deref() != Ok("1") {
+        return;
+    }
+    let dir = fixture_dir();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let clock = Arc::new(ManualClock::new(t0()));
+    let store = Arc::new(SledStore::open(SledConfig::new(dir.join("db"))).unwrap());
+    let crm = Crm::new(store.clone())
+        .with_clock(clock.clone())
+        .with_ids(IdGenerator::seeded(1));
+    let (ws, admin) = crm
+        .create_workspace(
+            "Pars Trading",
+            "IR",
+            NewStaff::new("Sara Admin", Role::Admin),
+        )
+        .await
+        .unwrap();
+    let s = crm.session(ws.id, admin.id).await.unwrap();
+    let reza = s
+        .create_staff(NewStaff::new("رضا کریمی", Role::Agent).email("Reza@Pars.example"))
+        .await
+        .unwrap();
+
+    let mut ali = NewCustomer::person("علي", "رضايي")
+        .contact(ContactKind::Email, "Ali.Rezaei@Example.com")
+        .contact(ContactKind::Mobile, "۰۹۱۲ ۱۲۳ ۴۵۶۷")
+        .contact(ContactKind::Social(SocialNetwork::Telegram), "@ali_rz")
+        .contact(ContactKind::PostalAddress, "تهران، خیابان ولیعصر")
+        .tag("VIP")
+        .tag("تهران")
+        .stage(LifecycleStage::Loyal);
+    ali.owner = Some(reza.id);
+    ali.fields = BTreeMap::from([
+        ("credit".to_owned(), dec("1500000")),
+        ("newsletter".to_owned(), FieldValue::Bool(true)),
+        (
+            "national_code".to_owned(),
+            FieldValue::Text("0012345678".into()),
+        ),
+        (
+            "since".to_owned(),
+            FieldValue::Date(NaiveDate::from_ymd_opt(2020, 3, 20).unwrap()),
+        ),
+        ("visits".to_owned(), FieldValue::Integer(42)),
+    ]);
+    ali.occasions = vec![
+        Occasion {
+            kind: OccasionKind::Birthday,
+            calendar: OccasionCalendar::Jalali,
+            month: 1,
+            day: 1,
+            year: Some(1370),
+        },
+        Occasion {
+            kind: OccasionKind::Other("Nowruz gift".into()),
+            calendar: OccasionCalendar::Gregorian,
+            month: 3,
+            day: 21,
+            year: None,
+        },
+    ];
+    ali.consent = vec![(Channel::Email, true), (Channel::Sms, false)];
+    let ali = s.create_customer(ali).await.unwrap();
+
+    clock.advance(chrono::Duration::minutes(5));
+    let pars = s
+        .create_customer(
+            NewCustomer::organisation("Pars Co")
+                .contact(ContactKind::Website, "https://www.pars.example/")
+                .contact(ContactKind::Phone, "021 8888 0000")
+                .stage(LifecycleStage::Customer),
+        )
+        .await
+        .unwrap();
+    let mut mina = NewCustomer::person("Mina", "Tehrani")
+        .contact(ContactKind::Email, "mina@example.org")
+        .tag("prospect");
+    if let Party::Person { organisation, .. } = &mut mina.party {
+        *organisation = Some(pars.id);
+    }
+    s.create_customer(mina).await.unwrap();
+
+    for (minutes, channel, direction, subject, body) in interactions() {
+        let new = NewInteraction::new(ali.id, channel, direction, body)
+            .at(t0() + chrono::Duration::minutes(minutes));
+        let new = match subject {
+            Some(subject) => new.subject(subject),
+            None => new,
+        };
+        s.record_interaction(new).await.unwrap();
+    }
+    store.flush().await.unwrap();
+    std::fs::write(
+        dir.join("ids.txt"),
+        format!("{}\n{}\n", ws.id.0, admin.id.0),
+    )
+    .unwrap();
+}
+
+type Spec = (i64, Channel, Direction, Option<&'static str>, &'static str);
+
+/// Ali's interactions, oldest first.
+fn interactions() -> Vec<Spec> {
+    vec![
+        (
+            10,
+            Channel::Email,
+            Direction::Inbound,
+            Some("سفارش"),
+            "سلام، سفارش من کی می‌رسد؟",
+        ),
+        (
+            20,
+            Channel::PhoneCall,
+            Direction::Outbound,
+            None,
+            "Called back: ships Monday.",
+        ),
+        (
+            30,
+            Channel::Social(SocialNetwork::Telegram),
+            Direction::Inbound,
+            None,
+            "ممنون!",
+        ),
+    ]
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn v1_fixture_reads_back() {
+    let ids = std::fs::read_to_string(fixture_dir().join("ids.txt")).unwrap();
+    let mut lines = ids.lines().map(|l| Uuid::parse_str(l).unwrap());
+    let ws = WorkspaceId(lines.next().unwrap());
+    let admin = StaffId(lines.next().unwrap());
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dir().join("db"), tmp.path());
+    let store = Arc::new(SledStore::open(SledConfig::new(tmp.path())).unwrap());
+    let crm = Crm::new(store.clone());
+    let s = crm.session(ws, admin).await.unwrap();
+
+    let staff = s.list_staff(&PageRequest::first(10)).await.unwrap().items;
+    let names: Vec<_> = staff.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["Sara Admin", "رضا کریمی"]);
+    assert_eq!(staff[1].email.as_deref(), Some("reza@pars.example"));
+    assert_eq!(staff[1].roles, BTreeSet::from([Role::Agent]));
+    let reza = store
+        .staff_by_email(ws, "reza@pars.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(reza.id, staff[1].id);
+
+    let ali = s
+        .find_by_contact(ContactKind::Email, "ali.rezaei@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ali.version, 1);
+    assert_eq!(
+        ali.party,
+        Party::Person {
+            given_name: "علي".into(),
+            family_name: "رضايي".into(),
+            organisation: None
+        }
+    );
+    assert_eq!(ali.stage, LifecycleStage::Loyal);
+    assert_eq!(ali.owner, Some(reza.id));
+    assert_eq!(
+        ali.tags,
+        BTreeSet::from(["vip".to_owned(), "تهران".to_owned()])
+    );
+    assert_eq!(
+        ali.fields,
+        BTreeMap::from([
+            ("credit".to_owned(), dec("1500000")),
+            ("newsletter".to_owned(), FieldValue::Bool(true)),
+            (
+                "national_code".to_owned(),
+                FieldValue::Text("0012345678".into())
+            ),
+            (
+                "since".to_owned(),
+                FieldValue::Date(NaiveDate::from_ymd_opt(2020, 3, 20).unwrap())
+            ),
+            ("visits".to_owned(), FieldValue::Integer(42)),
+        ])
+    );
+    assert_eq!(ali.occasions.len(), 2);
+    assert_eq!(ali.occasions[0].kind, OccasionKind::Birthday);
+    assert_eq!(ali.occasions[0].calendar, OccasionCalendar::Jalali);
+    assert_eq!(
+        (
+            ali.occasions[0].month,
+            ali.occasions[0].day,
+            ali.occasions[0].year
+        ),
+        (1, 1, Some(1370))
+    );
+    assert_eq!(
+        ali.occasions[1].kind,
+        OccasionKind::Other("Nowruz gift".into())
+    );
+    assert!(ali.has_consent(Channel::Email));
+    assert!(!ali.has_consent(Channel::Sms));
+    assert_eq!(ali.consent[&Channel::Sms].at, t0());
+    let keys: Vec<_> = ali.contacts.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "email:ali.rezaei@example.com",
+            "tel:+989121234567",
+            "telegram:ali_rz",
+            "address:تهران، خیابان ولیعصر",
+        ]
+    );
+    assert_eq!((ali.created_at, ali.updated_at), (t0(), t0()));
+    for key in ["tel:+989121234567", "telegram:ali_rz"] {
+        let found = store.customer_by_contact(ws, key).await.unwrap();
+        assert_eq!(found.map(|c| c.id), Some(ali.id), "{key}");
+    }
+
+    let pars = s
+        .find_by_contact(ContactKind::Phone, "02188880000")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pars.display_name(), "Pars Co");
+    assert_eq!(pars.stage, LifecycleStage::Customer);
+    assert_eq!(pars.contacts[0].key, "web:pars.example");
+    assert_eq!(pars.created_at, t0() + chrono::Duration::minutes(5));
+    let mina = s
+        .find_by_contact(ContactKind::Email, "mina@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(mina.party.organisation(), Some(pars.id));
+    assert_eq!(mina.tags, BTreeSet::from(["prospect".to_owned()]));
+
+    // Indexes: search (Persian letter variants folded), lists by stage, owner and tag.
+    let found = s
+        .search_customers("علی رضایی", &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&found.items), vec![ali.id]);
+    let all = s
+        .list_customers(&CustomerFilter::default(), &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&all.items), vec![ali.id, pars.id, mina.id]);
+    let owned = CustomerFilter {
+        owner: Some(reza.id),
+        ..Default::default()
+    };
+    let owned = s
+        .list_customers(&owned, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&owned.items), vec![ali.id]);
+    let staged = CustomerFilter {
+        stage: Some(LifecycleStage::Customer),
+        ..Default::default()
+    };
+    let staged = s
+        .list_customers(&staged, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&staged.items), vec![pars.id]);
+
+    let history = s
+        .interactions(ali.id, &PageRequest::first(10))
+        .await
+        .unwrap();
+    let expected: Vec<_> = interactions().into_iter().rev().collect();
+    assert_eq!(history.items.len(), expected.len());
+    for (i, (minutes, channel, direction, subject, body)) in history.items.iter().zip(expected) {
+        assert_eq!(i.occurred_at, t0() + chrono::Duration::minutes(minutes));
+        assert_eq!(i.channel, channel);
+        assert_eq!(i.direction, direction);
+        assert_eq!(i.subject.as_deref(), subject);
+        assert_eq!(i.body, body);
+        assert_eq!(i.customer, ali.id);
+        assert_eq!(i.staff, Some(admin));
+    }
+    let trail = store
+        .audit(ws, Some(ali.id.0), &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(!trail.items.is_empty());
+}
+
+fn ids_of(customers: &[Customer]) -> Vec<CustomerId> {
+    customers.iter().map(|c| c.id).collect()
+}
+
+/// A customer as an older version would have written it: without the fields added since.
+#[derive(Serialize)]
+struct CustomerBeforeTags {
+    id: CustomerId,
+    version: u64,
+    party: Party,
+    stage: LifecycleStage,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// A customer as a newer version might write it: with a field this version does not know.
+#[derive(Serialize)]
+struct CustomerWithLaterField {
+    id: CustomerId,
+    version: u64,
+    party: Party,
+    stage: LifecycleStage,
+    loyalty_points: u64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn stored<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = vec![FORMAT_MSGPACK_NAMED];
+    bytes.extend(rmp_serde::to_vec_named(value).unwrap());
+    bytes
+}
+
+#[test]
+fn record_without_a_later_field_decodes() {
+    let id = CustomerId(Uuid::from_u128(42));
+    let party = Party::Organisation {
+        name: "Old Co".into(),
+    };
+    let old = CustomerBeforeTags {
+        id,
+        version: 3,
+        party: party.clone(),
+        stage: LifecycleStage::Qualified,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let record = encoding::decode(RecordKind::Customer, &stored(&old), "test").unwrap();
+    let crm_core::store::Record::Customer(c) = record else {
+        panic!("not a customer: {record:?}");
+    };
+    assert_eq!(
+        (c.id, c.version, &c.party, c.stage),
+        (id, 3, &party, LifecycleStage::Qualified)
+    );
+    assert!(c.tags.is_empty() && c.fields.is_empty() && c.contacts.is_empty());
+    assert_eq!((c.owner, c.merged_into), (None, None));
+
+    let newer = CustomerWithLaterField {
+        id,
+        version: 1,
+        party,
+        stage: LifecycleStage::Lead,
+        loyalty_points: 900,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let record = encoding::decode(RecordKind::Customer, &stored(&newer), "test").unwrap();
+    assert_eq!(record.id(), id.0);
+}
+
+#[test]
+fn every_record_kind_round_trips() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SledStore::open(SledConfig::new(dir.path())).unwrap());
+        let crm = Crm::new(store.clone());
+        let (ws, admin) = crm
+            .create_workspace("Acme", "IR", NewStaff::new("Sara", Role::Admin))
+            .await
+            .unwrap();
+        let s = crm.session(ws.id, admin.id).await.unwrap();
+        s.create_department("Support", None).await.unwrap();
+        let audit = store
+            .audit(ws.id, None, &PageRequest::first(100))
+            .await
+            .unwrap();
+        for entry in audit.items {
+            let record = crm_core::store::Record::Audit(entry);
+            let bytes = encoding::encode(&record).unwrap();
+            assert_eq!(bytes[0], FORMAT_MSGPACK_NAMED);
+            assert_eq!(
+                encoding::decode(RecordKind::Audit, &bytes, "t").unwrap(),
+                record
+            );
+        }
+        let ws_record = store
+            .get(ws.id, RecordKind::Workspace, ws.id.0)
+            .await
+            .unwrap();
+        assert_eq!(ws_record, Some(crm_core::store::Record::Workspace(ws)));
+    });
+}
+
+#[test]
+fn unknown_format_byte_is_corrupted() {
+    let err = encoding::decode(RecordKind::Customer, &[2, 0x80], "here").unwrap_err();
+    assert!(
+        matches!(&err, Error::Corrupted { key, .. } if key == "here"),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn stored_bytes_are_the_format_byte_and_the_inner_struct() {
+    let customer = Customer {
+        id: CustomerId(Uuid::from_u128(7)),
+        version: 1,
+        party: Party::Organisation {
+            name: "Pars Co".into(),
+        },
+        stage: LifecycleStage::Lead,
+        owner: None,
+        tags: BTreeSet::from(["vip".to_owned()]),
+        fields: BTreeMap::from([("credit".to_owned(), dec("12.50"))]),
+        occasions: Vec::new(),
+        consent: BTreeMap::new(),
+        contacts: Vec::new(),
+        merged_into: None,
+        created_at: t0(),
+        updated_at: t0(),
+    };
+    let record = crm_core::store::Record::Customer(customer.clone());
+    let bytes = encoding::encode(&record).unwrap();
+    assert_eq!(bytes, stored(&customer));
+    assert_eq!(
+        encoding::decode(RecordKind::Customer, &bytes, "t").unwrap(),
+        record
+    );
+    // The same bytes under another kind's key do not pass for that kind.
+    let err = encoding::decode(RecordKind::Staff, &bytes, "t").unwrap_err();
+    assert!(matches!(err, Error::Corrupted { .. }), "{err:?}");
+}
