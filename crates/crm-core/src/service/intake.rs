@@ -19,6 +19,7 @@ use crate::request::{
     SupportLine, message_key, thread_key,
 };
 use crate::store::{Commit, Counter, PageRequest, RecordKind, RecordRef, RequestView, StoreExt};
+use crate::workspace::WorkspaceSettings;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 
@@ -134,24 +135,10 @@ impl Session {
         let sender = self.validate_message(&message)?;
         let message = &message;
         let sender = &sender;
-        let mut outcome = retry_on_conflict(true, move || async move {
+        retry_on_conflict(true, move || async move {
             self.intake_once(message, sender).await
         })
-        .await?;
-        if let Some(customer) = &outcome.customer {
-            let page = PageRequest::first(11);
-            let others = self
-                .store()
-                .requests(self.ws, &RequestView::Customer(customer.id), &page)
-                .await?;
-            outcome.earlier_requests = others
-                .items
-                .into_iter()
-                .filter(|r| r.id != outcome.request.id)
-                .take(10)
-                .collect();
-        }
-        Ok(outcome)
+        .await
     }
 
     fn validate_message(&self, m: &InboundMessage) -> Result<SenderKeys> {
@@ -215,34 +202,37 @@ impl Session {
     async fn intake_once(&self, m: &InboundMessage, sender: &SenderKeys) -> Result<IntakeOutcome> {
         let msg_key = message_key(m.channel, &m.external_id);
         if let Some(request) = self.store().request_by_key(self.ws, &msg_key).await? {
-            let customer = match request.customer {
-                Some(id) => Some(self.customer(id).await?),
-                None => None,
+            let (customer, earlier) = match request.customer {
+                Some(id) => {
+                    let customer = self.customer(id).await?;
+                    let earlier = self.recent_requests(customer.id).await?;
+                    (Some(customer), earlier)
+                }
+                None => (None, Vec::new()),
             };
-            return Ok(outcome(request, customer, false, true, false, false));
+            let mut done = outcome(request, customer, false, true, false, false);
+            done.earlier_requests = earlier_than(earlier, &done.request);
+            return Ok(done);
         }
+        let settings = self.settings().await?;
         let now = self.now();
         let received_at = m.received_at.map_or(now, truncate);
-        let mut matched = BTreeSet::new();
+        let mut matched = std::collections::BTreeMap::new();
         for key in &sender.keys {
             if let Some(c) = self.store().customer_by_contact(self.ws, key).await? {
-                matched.insert(c.id);
+                matched.insert(c.id, c);
             }
         }
         let mut commit = Commit::new();
+        let candidates: BTreeSet<CustomerId> = matched.keys().copied().collect();
         let (customer, new_customer) = match matched.len() {
             0 => (Some(self.lead_from(m, sender, now, &mut commit)?), true),
-            1 => {
-                let id = matched
-                    .first()
-                    .copied()
-                    .ok_or_else(|| Error::invalid("sender", "no match"))?;
-                (
-                    Some(self.store().fetch::<Customer>(self.ws, id.0).await?),
-                    false,
-                )
-            }
+            1 => (matched.into_values().next(), false),
             _ => (None, false),
+        };
+        let recent = match (&customer, new_customer) {
+            (Some(c), false) => self.recent_requests(c.id).await?,
+            _ => Vec::new(),
         };
         let interaction = customer.as_ref().map(|c| Interaction {
             id: InteractionId(self.new_id()),
@@ -258,18 +248,29 @@ impl Session {
             attachments: m.attachments.clone(),
             recorded_at: now,
         });
-        let existing = self.joinable(m, customer.as_ref(), received_at).await?;
+        let existing = self.joinable(m, &recent, received_at, &settings).await?;
         let (request, joined, reopened) = match existing {
             Some(mut request) => {
-                let reopened = self
-                    .join(&mut request, m, interaction.as_ref(), received_at)
-                    .await?;
+                let reopened = self.join(
+                    &mut request,
+                    m,
+                    interaction.as_ref(),
+                    received_at,
+                    &settings,
+                )?;
                 request.message_keys.insert(msg_key);
                 (request, true, reopened)
             }
             None => {
                 let mut request = self
-                    .open_request(m, customer.as_ref(), matched, received_at, &mut commit)
+                    .open_request(
+                        m,
+                        customer.as_ref(),
+                        candidates,
+                        received_at,
+                        &settings,
+                        &mut commit,
+                    )
                     .await?;
                 request.message_keys.insert(msg_key);
                 if let Some(i) = &interaction {
@@ -312,14 +313,9 @@ impl Session {
         self.notify_request(&mut commit, &request, event, &[])?;
         commit.put(request.clone());
         self.commit(commit).await?;
-        Ok(outcome(
-            request,
-            customer,
-            new_customer,
-            false,
-            joined,
-            reopened,
-        ))
+        let mut done = outcome(request, customer, new_customer, false, joined, reopened);
+        done.earlier_requests = earlier_than(recent, &done.request);
+        Ok(done)
     }
 
     /// A new lead from the sender's contact points and name.
@@ -372,13 +368,22 @@ impl Session {
         Ok(customer)
     }
 
-    /// The request this message continues: the thread's, or the customer's latest on the same
-    /// channel within the window.
+    /// The customer's latest requests, newest first (enough for joining and for the outcome's
+    /// earlier requests).
+    async fn recent_requests(&self, customer: CustomerId) -> Result<Vec<Request>> {
+        let page = PageRequest::first(11);
+        let view = RequestView::Customer(customer);
+        Ok(self.store().requests(self.ws, &view, &page).await?.items)
+    }
+
+    /// The request this message continues: the thread's, or the customer's latest (of
+    /// `recent`) on the same channel within the window.
     async fn joinable(
         &self,
         m: &InboundMessage,
-        customer: Option<&Customer>,
+        recent: &[Request],
         received_at: DateTime<Utc>,
+        settings: &WorkspaceSettings,
     ) -> Result<Option<Request>> {
         if let Some(thread) = &m.thread
             && let Some(r) = self
@@ -388,24 +393,13 @@ impl Session {
         {
             return Ok(Some(r));
         }
-        let Some(customer) = customer else {
-            return Ok(None);
-        };
-        let window = Duration::minutes(i64::from(self.settings().await?.intake_window_minutes));
-        let recent = self
-            .store()
-            .requests(
-                self.ws,
-                &RequestView::Customer(customer.id),
-                &PageRequest::first(10),
-            )
-            .await?;
+        let window = Duration::minutes(i64::from(settings.intake_window_minutes));
         // The latest request on this channel continues when the message is within the window,
         // or when that request is waiting for exactly this: the customer's answer.
         Ok(recent
-            .items
-            .into_iter()
+            .iter()
             .filter(|r| r.channel == m.channel && r.thread.is_none())
+            .cloned()
             .take(1)
             .find(|r| {
                 received_at - r.last_message_at <= window
@@ -414,19 +408,19 @@ impl Session {
     }
 
     /// Adds a message to an existing request; returns whether it reopened it.
-    async fn join(
+    fn join(
         &self,
         request: &mut Request,
         m: &InboundMessage,
         interaction: Option<&Interaction>,
         received_at: DateTime<Utc>,
+        settings: &WorkspaceSettings,
     ) -> Result<bool> {
         let before = request.status;
         let after = before
             .allows(RequestAction::CustomerWrote)
             .unwrap_or(before);
         if before == RequestStatus::WaitingOnCustomer {
-            let settings = self.settings().await?;
             request.sla.resume(
                 &settings.sla,
                 request.priority,
@@ -445,7 +439,6 @@ impl Session {
         let reopened = after == RequestStatus::Reopened && before != RequestStatus::Reopened;
         if reopened {
             // A fresh resolution deadline from now; the original first response stands.
-            let settings = self.settings().await?;
             let target = settings.sla.target(request.priority);
             let minutes = Duration::minutes(i64::from(target.resolution_minutes));
             request.sla.resolution_due = settings
@@ -468,6 +461,7 @@ impl Session {
         customer: Option<&Customer>,
         candidates: BTreeSet<CustomerId>,
         received_at: DateTime<Utc>,
+        settings: &WorkspaceSettings,
         commit: &mut Commit,
     ) -> Result<Request> {
         let now = self.now();
@@ -484,7 +478,6 @@ impl Session {
         counter.value += 1;
         let number = counter.value;
         commit.put(counter);
-        let settings = self.settings().await?;
         let text = format!("{}\n{}", m.subject.as_deref().unwrap_or(""), m.body);
         let route = self
             .route(m.channel, m.category.as_deref(), &text, customer, commit)
@@ -537,6 +530,15 @@ impl Session {
             closed_at: None,
         })
     }
+}
+
+/// The customer's requests other than `request`, newest first, at most 10.
+fn earlier_than(recent: Vec<Request>, request: &Request) -> Vec<Request> {
+    recent
+        .into_iter()
+        .filter(|r| r.id != request.id)
+        .take(10)
+        .collect()
 }
 
 fn outcome(

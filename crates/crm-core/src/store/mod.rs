@@ -205,33 +205,18 @@ pub trait Store: Send + Sync + 'static {
         ws: WorkspaceId,
         view: &RequestView,
         page: &PageRequest,
-    ) -> Result<Page<Request>> {
-        let _ = (ws, view, page);
-        Err(Error::storage(
-            "TEMPORARY: requests not implemented by this store yet",
-        ))
-    }
+    ) -> Result<Page<Request>>;
 
     /// The request holding unique `key` (see [`Request::unique_keys`]: a number, a message,
     /// a thread).
-    async fn request_by_key(&self, ws: WorkspaceId, key: &str) -> Result<Option<Request>> {
-        let _ = (ws, key);
-        Err(Error::storage(
-            "TEMPORARY: requests not implemented by this store yet",
-        ))
-    }
+    async fn request_by_key(&self, ws: WorkspaceId, key: &str) -> Result<Option<Request>>;
 
     /// Routing rules, ordered by id; cursor: [`Cursor::from_id`].
     async fn list_routing_rules(
         &self,
         ws: WorkspaceId,
         page: &PageRequest,
-    ) -> Result<Page<RoutingRule>> {
-        let _ = (ws, page);
-        Err(Error::storage(
-            "TEMPORARY: requests not implemented by this store yet",
-        ))
-    }
+    ) -> Result<Page<RoutingRule>>;
 
     /// Audit entries, oldest first (by id); only those about `record` when given.
     /// Cursor: [`Cursor::from_id`].

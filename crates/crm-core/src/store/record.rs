@@ -279,7 +279,11 @@ mod tests {
 
     #[test]
     fn kind_names_are_the_serde_tags_and_tags_round_trip() {
-        let counter = Record::Counter(Counter { id: Counter::REQUEST_NUMBERS, version: 1, value: 3 });
+        let counter = Record::Counter(Counter {
+            id: Counter::REQUEST_NUMBERS,
+            version: 1,
+            value: 3,
+        });
         let json = serde_json::to_value(&counter).unwrap();
         assert_eq!(json["kind"], RecordKind::Counter.as_str());
         for kind in RecordKind::ALL {
