@@ -1,7 +1,7 @@
-//! crm: the facade of crm-rs, a customer relationship management engine to embed.
+#![doc = include_str!("../README.md")]
 //!
-//! Re-exports [`crm_core`] and, by feature, the stores: `sled` (default, embedded and durable),
-//! `memory` (tests and prototypes), `postgres` (a shared server).
+//! This crate re-exports [`crm_core`] and, by feature, the stores: `sled` (default, embedded
+//! and durable), `memory` (tests and prototypes), `postgres` (a shared server).
 
 pub use crm_core::*;
 
