@@ -35,12 +35,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (workspace, admin) = crm.create_workspace("Acme Iran", "IR", admin).await?;
     let admin = crm.session(workspace.id, admin.id).await?;
     let support = admin.create_department("پشتیبانی", None).await?;
-    let officer = admin.create_staff(NewStaff::new("مریم احمدی", Role::Officer)).await?;
+    let officer = admin
+        .create_staff(NewStaff::new("مریم احمدی", Role::Officer))
+        .await?;
     let agent = admin
         .create_staff(NewStaff::new("Reza Karimi", Role::Agent).department(support.id))
         .await?;
     let officer = crm.session(workspace.id, officer.id).await?;
-    println!("workspace {:?}: officer and agent in department {}", workspace.name, support.name);
+    println!(
+        "workspace {:?}: officer and agent in department {}",
+        workspace.name, support.name
+    );
 
     // 2. Customers arrive on several channels.
     let ali = officer
@@ -59,7 +64,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 3. Identity resolution: any spelling of a known number finds the same customer.
     for spelling in ["+98 912 123 4567", "0098-912-123-4567", "٠٩١٢١٢٣٤٥٦٧"] {
-        let found = officer.find_by_contact(ContactKind::Mobile, spelling).await?;
+        let found = officer
+            .find_by_contact(ContactKind::Mobile, spelling)
+            .await?;
         println!("  {spelling:>20} -> {:?}", found.map(|c| c.display_name()));
     }
     // ...and a second customer cannot take it.
@@ -70,23 +77,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 4. Interactions: the customer's history, newest first.
-    let sms = NewInteraction::new(ali.id, Channel::Sms, Direction::Inbound, "سلام، سفارش من کی می‌رسد؟");
+    let sms = NewInteraction::new(
+        ali.id,
+        Channel::Sms,
+        Direction::Inbound,
+        "سلام، سفارش من کی می‌رسد؟",
+    );
     officer.record_interaction(sms).await?;
-    let call = NewInteraction::new(ali.id, Channel::PhoneCall, Direction::Outbound, "Called back")
-        .subject("Order status");
+    let call = NewInteraction::new(
+        ali.id,
+        Channel::PhoneCall,
+        Direction::Outbound,
+        "Called back",
+    )
+    .subject("Order status");
     officer.record_interaction(call).await?;
 
     // 5. A duplicate record of Ali (created from an English web form) is merged into his.
-    let mut web = NewCustomer::person("Ali", "Rezaei").contact(ContactKind::Email, "ali@work.example");
+    let mut web =
+        NewCustomer::person("Ali", "Rezaei").contact(ContactKind::Email, "ali@work.example");
     web.owner = Some(agent.id);
     let duplicate = officer.create_customer(web).await?;
-    let web_form = NewInteraction::new(duplicate.id, Channel::WebForm, Direction::Inbound, "Invoice?");
+    let web_form = NewInteraction::new(
+        duplicate.id,
+        Channel::WebForm,
+        Direction::Inbound,
+        "Invoice?",
+    );
     officer.record_interaction(web_form).await?;
-    let merged = officer.merge_customers(ali.id, ali.version, duplicate.id, duplicate.version).await?;
-    println!("merged duplicate: {} now has {:?}", merged.display_name(), keys(&merged));
+    let merged = officer
+        .merge_customers(ali.id, ali.version, duplicate.id, duplicate.version)
+        .await?;
+    println!(
+        "merged duplicate: {} now has {:?}",
+        merged.display_name(),
+        keys(&merged)
+    );
 
     // 6. A change without an expected version is retried on conflict: nothing is lost.
-    let changes = CustomerChanges { stage: Some(LifecycleStage::Customer), ..Default::default() };
+    let changes = CustomerChanges {
+        stage: Some(LifecycleStage::Customer),
+        ..Default::default()
+    };
     officer.update_customer(ali.id, None, changes).await?;
 
     // 7. The 360° view and a Persian-aware search.
@@ -99,18 +131,50 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         view.recent_interactions.len()
     );
     for i in &view.recent_interactions {
-        println!("  {} {:?} {}: {}", i.occurred_at.format("%F %T"), i.direction, i.channel, i.body);
+        println!(
+            "  {} {:?} {}: {}",
+            i.occurred_at.format("%F %T"),
+            i.direction,
+            i.channel,
+            i.body
+        );
     }
-    let found = officer.search_customers("علی رضا", &PageRequest::first(10)).await?;
-    println!("search 'علی رضا': {:?}", found.items.iter().map(|c| c.display_name()).collect::<Vec<_>>());
-    let found = officer.search_customers("jan", &PageRequest::first(10)).await?;
-    println!("search 'jan': {:?}", found.items.iter().map(|c| c.display_name()).collect::<Vec<_>>());
+    let found = officer
+        .search_customers("علی رضا", &PageRequest::first(10))
+        .await?;
+    println!(
+        "search 'علی رضا': {:?}",
+        found
+            .items
+            .iter()
+            .map(|c| c.display_name())
+            .collect::<Vec<_>>()
+    );
+    let found = officer
+        .search_customers("jan", &PageRequest::first(10))
+        .await?;
+    println!(
+        "search 'jan': {:?}",
+        found
+            .items
+            .iter()
+            .map(|c| c.display_name())
+            .collect::<Vec<_>>()
+    );
     assert_eq!(found.items.first().map(|c| c.id), Some(jane.id));
 
     // 8. The audit trail, and the outbox (the agent was told about the merge).
-    let trail = admin.audit_trail(Some(ali.id.0), &PageRequest::first(20)).await?;
+    let trail = admin
+        .audit_trail(Some(ali.id.0), &PageRequest::first(20))
+        .await?;
     for entry in &trail.items {
-        println!("audit: {} {} {:?} {}", entry.at.format("%T"), entry.actor, entry.action, entry.detail);
+        println!(
+            "audit: {} {} {:?} {}",
+            entry.at.format("%T"),
+            entry.actor,
+            entry.action,
+            entry.detail
+        );
     }
     let dispatcher = Dispatcher::new(
         store.clone(),
@@ -119,7 +183,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         RetryPolicy::default(),
     );
     let report = dispatcher.dispatch_due(workspace.id, 100).await?;
-    println!("outbox: {} delivered, {} failed", report.delivered, report.failed);
+    println!(
+        "outbox: {} delivered, {} failed",
+        report.delivered, report.failed
+    );
     Ok(())
 }
 
