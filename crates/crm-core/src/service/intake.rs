@@ -399,12 +399,12 @@ impl Session {
         Ok(recent
             .iter()
             .filter(|r| r.channel == m.channel && r.thread.is_none())
-            .cloned()
             .take(1)
             .find(|r| {
                 received_at - r.last_message_at <= window
                     || r.status == RequestStatus::WaitingOnCustomer
-            }))
+            })
+            .cloned())
     }
 
     /// Adds a message to an existing request; returns whether it reopened it.
