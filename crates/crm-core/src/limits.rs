@@ -48,7 +48,7 @@ pub fn text(field: &str, value: &str, max: usize) -> Result<()> {
     check(field, value, max, true)
 }
 
-/// Checks a required single-line text: like [`line`], and not blank.
+/// Checks a required single-line text: like [`line()`], and not blank.
 ///
 /// # Errors
 /// [`Error::Invalid`] for `field`.
