@@ -61,6 +61,9 @@ impl Drop for TestSchema {
             runtime.block_on(async {
                 let quoted = quote_schema(&name)?;
                 let mut conn = PgConnection::connect(&url).await?;
+                // Never hang a test run on a lock some leftover connection holds: give up
+                // (and say so) instead.
+                conn.execute("SET lock_timeout = '20s'").await?;
                 conn.execute(AssertSqlSafe(format!(
                     "DROP SCHEMA IF EXISTS {quoted} CASCADE"
                 )))

@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use std::sync::Arc;
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     #[test]
     fn postgres_answers_like_memory(ops in operations(40)) {

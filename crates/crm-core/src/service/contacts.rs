@@ -1,7 +1,7 @@
 //! Adding and removing contact points.
 
 use super::customers::customer_ref;
-use super::{Session, retry_on_conflict};
+use super::{RetryOn, Session, retry_on_conflict};
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::customer::{ContactKind, ContactPoint, Customer};
@@ -79,30 +79,33 @@ impl Session {
     ) -> Result<Customer> {
         let point = parse_contact(&input, self.region)?;
         let point = &point;
-        retry_on_conflict(expected_version.is_none(), move || async move {
-            let mut customer = self.live_customer(id, expected_version).await?;
-            self.check(Permission::EditCustomer, customer.owner)?;
-            if customer.contacts.iter().any(|c| c.key == point.key) {
-                return Err(Error::invalid(
-                    "contact",
-                    format!("already has {}", point.key),
-                ));
-            }
-            customer.contacts.push(point.clone());
-            limits::count("contacts", customer.contacts.len(), MAX_CONTACTS)?;
-            customer.version += 1;
-            customer.updated_at = self.now();
-            let mut commit = Commit::new();
-            commit.put(customer.clone());
-            self.audit(
-                &mut commit,
-                AuditAction::ContactAdded,
-                customer_ref(id),
-                &point.key,
-            );
-            self.commit(commit).await?;
-            Ok(customer)
-        })
+        retry_on_conflict(
+            RetryOn::unless_expected(expected_version),
+            move || async move {
+                let mut customer = self.live_customer(id, expected_version).await?;
+                self.check(Permission::EditCustomer, customer.owner)?;
+                if customer.contacts.iter().any(|c| c.key == point.key) {
+                    return Err(Error::invalid(
+                        "contact",
+                        format!("already has {}", point.key),
+                    ));
+                }
+                customer.contacts.push(point.clone());
+                limits::count("contacts", customer.contacts.len(), MAX_CONTACTS)?;
+                customer.version += 1;
+                customer.updated_at = self.now();
+                let mut commit = Commit::new();
+                commit.put(customer.clone());
+                self.audit(
+                    &mut commit,
+                    AuditAction::ContactAdded,
+                    customer_ref(id),
+                    &point.key,
+                );
+                self.commit(commit).await?;
+                Ok(customer)
+            },
+        )
         .await
     }
 
@@ -116,27 +119,30 @@ impl Session {
         expected_version: Option<u64>,
         key: &str,
     ) -> Result<Customer> {
-        retry_on_conflict(expected_version.is_none(), move || async move {
-            let mut customer = self.live_customer(id, expected_version).await?;
-            self.check(Permission::EditCustomer, customer.owner)?;
-            let before = customer.contacts.len();
-            customer.contacts.retain(|c| c.key != key);
-            if customer.contacts.len() == before {
-                return Err(Error::invalid("contact", format!("customer has no {key}")));
-            }
-            customer.version += 1;
-            customer.updated_at = self.now();
-            let mut commit = Commit::new();
-            commit.put(customer.clone());
-            self.audit(
-                &mut commit,
-                AuditAction::ContactRemoved,
-                customer_ref(id),
-                key,
-            );
-            self.commit(commit).await?;
-            Ok(customer)
-        })
+        retry_on_conflict(
+            RetryOn::unless_expected(expected_version),
+            move || async move {
+                let mut customer = self.live_customer(id, expected_version).await?;
+                self.check(Permission::EditCustomer, customer.owner)?;
+                let before = customer.contacts.len();
+                customer.contacts.retain(|c| c.key != key);
+                if customer.contacts.len() == before {
+                    return Err(Error::invalid("contact", format!("customer has no {key}")));
+                }
+                customer.version += 1;
+                customer.updated_at = self.now();
+                let mut commit = Commit::new();
+                commit.put(customer.clone());
+                self.audit(
+                    &mut commit,
+                    AuditAction::ContactRemoved,
+                    customer_ref(id),
+                    key,
+                );
+                self.commit(commit).await?;
+                Ok(customer)
+            },
+        )
         .await
     }
 }

@@ -1,7 +1,7 @@
 //! Creating, changing, deleting and finding customers.
 
 use super::contacts::{ContactInput, parse_contacts};
-use super::{Session, retry_on_conflict};
+use super::{RetryOn, Session, retry_on_conflict};
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::channel::Channel;
@@ -171,19 +171,22 @@ impl Session {
         changes: CustomerChanges,
     ) -> Result<Customer> {
         let changes = &changes;
-        retry_on_conflict(expected_version.is_none(), move || async move {
-            let mut customer = self.live_customer(id, expected_version).await?;
-            self.check(Permission::EditCustomer, customer.owner)?;
-            let detail = changes.describe();
-            apply_changes(&mut customer, changes.clone(), self.now())?;
-            customer.version += 1;
-            self.validate(&customer).await?;
-            let mut commit = Commit::new();
-            commit.put(customer.clone());
-            self.audit(&mut commit, AuditAction::Updated, customer_ref(id), &detail);
-            self.commit(commit).await?;
-            Ok(customer)
-        })
+        retry_on_conflict(
+            RetryOn::unless_expected(expected_version),
+            move || async move {
+                let mut customer = self.live_customer(id, expected_version).await?;
+                self.check(Permission::EditCustomer, customer.owner)?;
+                let detail = changes.describe();
+                apply_changes(&mut customer, changes.clone(), self.now())?;
+                customer.version += 1;
+                self.validate(&customer).await?;
+                let mut commit = Commit::new();
+                commit.put(customer.clone());
+                self.audit(&mut commit, AuditAction::Updated, customer_ref(id), &detail);
+                self.commit(commit).await?;
+                Ok(customer)
+            },
+        )
         .await
     }
 

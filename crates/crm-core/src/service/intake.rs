@@ -3,7 +3,7 @@
 use super::contacts::ContactInput;
 use super::customers::customer_ref;
 use super::requests::request_ref;
-use super::{Session, retry_on_conflict};
+use super::{RetryOn, Session, retry_on_conflict};
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::channel::{Channel, SocialNetwork};
@@ -135,7 +135,7 @@ impl Session {
         let sender = self.validate_message(&message)?;
         let message = &message;
         let sender = &sender;
-        retry_on_conflict(true, move || async move {
+        retry_on_conflict(RetryOn::AnyConflict, move || async move {
             self.intake_once(message, sender).await
         })
         .await

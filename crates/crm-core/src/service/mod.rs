@@ -255,11 +255,43 @@ impl Session {
     }
 }
 
-/// Runs `attempt` again while it fails with a conflict, for up to [`RETRY_FOR`], pausing a
-/// random, growing while (up to about 50 ms) between tries so that racing writers spread out
-/// instead of colliding again in lock-step. Many writers of one hot record, each commit
-/// costing milliseconds on a loaded server, all get through.
-async fn retry_on_conflict<T, F, Fut>(retry: bool, mut attempt: F) -> Result<T>
+/// Which conflicts an operation may retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RetryOn {
+    /// None: the caller named the version it expects.
+    Nothing,
+    /// A stale version: the change re-reads and applies again. A taken key is final.
+    StaleVersion,
+    /// Any conflict: a racing writer created what this operation looks up (intake).
+    AnyConflict,
+}
+
+impl RetryOn {
+    /// Retry stale versions unless the caller gave an expected version.
+    fn unless_expected(expected: Option<u64>) -> Self {
+        if expected.is_none() {
+            Self::StaleVersion
+        } else {
+            Self::Nothing
+        }
+    }
+
+    fn covers(self, e: &crate::Error) -> bool {
+        match (self, e) {
+            (Self::AnyConflict, crate::Error::Conflict(_)) => true,
+            (Self::StaleVersion, crate::Error::Conflict(c)) => {
+                matches!(c, crate::Conflict::StaleVersion { .. })
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Runs `attempt` again while it fails with a conflict `on` covers, for up to [`RETRY_FOR`],
+/// pausing a random, growing while (up to about 50 ms) between tries so that racing writers
+/// spread out instead of colliding again in lock-step. Many writers of one hot record, each
+/// commit costing milliseconds on a loaded server, all get through.
+async fn retry_on_conflict<T, F, Fut>(on: RetryOn, mut attempt: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
@@ -268,7 +300,7 @@ where
     let mut tries = 0u32;
     loop {
         match attempt().await {
-            Err(e) if retry && e.is_conflict() && start.elapsed() < RETRY_FOR => {
+            Err(e) if on.covers(&e) && start.elapsed() < RETRY_FOR => {
                 tries += 1;
                 let ceiling = 200u64 << tries.min(8);
                 let pause = rand::random_range(0..ceiling);
