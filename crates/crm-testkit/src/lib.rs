@@ -52,11 +52,15 @@ impl Fixture {
 /// store is not available here: the test prints `SKIPPED: ...` and passes, and CI fails on
 /// that line). Every check uses the store through `Arc<dyn Store>`, as applications do.
 ///
-/// ```ignore
+/// ```
+/// use crm_store_memory::MemoryStore;
+/// use std::sync::Arc;
+///
 /// async fn fixture() -> Option<crm_testkit::Fixture> {
-///     Some(crm_testkit::Fixture::new(std::sync::Arc::new(MyStore::new()), ()))
+///     Some(crm_testkit::Fixture::new(Arc::new(MemoryStore::new()), ()))
 /// }
 /// crm_testkit::store_conformance_tests!(fixture);
+/// # fn main() {}
 /// ```
 #[macro_export]
 macro_rules! store_conformance_tests {

@@ -2,14 +2,22 @@
 //! store under test and on a reference store with the same clock and ids; every result and
 //! the final state must be identical.
 //!
-//! ```ignore
+//! ```
+//! use crm_core::store::Store;
+//! use crm_store_memory::MemoryStore;
+//! use proptest::prelude::*;
+//! use std::sync::Arc;
+//!
 //! proptest! {
-//!     #[test]
-//!     fn sled_matches_memory(ops in crm_testkit::model::operations(40)) {
+//!     #![proptest_config(ProptestConfig::with_cases(2))]
+//!     fn memory_answers_like_memory(ops in crm_testkit::model::operations(10)) {
 //!         let rt = tokio::runtime::Runtime::new().unwrap();
-//!         rt.block_on(crm_testkit::model::assert_same(reference(), under_test(), &ops));
+//!         let reference: Arc<dyn Store> = Arc::new(MemoryStore::new());
+//!         let under_test: Arc<dyn Store> = Arc::new(MemoryStore::new());
+//!         rt.block_on(crm_testkit::model::assert_same(&reference, &under_test, &ops));
 //!     }
 //! }
+//! # fn main() { memory_answers_like_memory(); }
 //! ```
 
 use crate::support::{Desk, crm};
