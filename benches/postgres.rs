@@ -28,7 +28,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use chrono::{DateTime, Duration as TimeDelta, TimeZone, Utc};
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::{
+    Picker, email, interaction_body, interaction_time, mobile, names, new_customer, progress,
+};
 use criterion::{Criterion, SamplingMode, Throughput};
 use crm::audit::{Actor, AuditAction, AuditEntry};
 use crm::channel::Channel;
@@ -36,7 +41,7 @@ use crm::customer::{ContactKind, ContactPoint, Customer, LifecycleStage, Party};
 use crm::id::{AuditId, CustomerId, InteractionId, StaffId};
 use crm::interaction::{Direction, Interaction};
 use crm::normalize::{Region, search_tokens};
-use crm::service::{NewCustomer, NewStaff};
+use crm::service::NewStaff;
 use crm::staff::Role;
 use crm::store::{Commit, PageRequest, RecordKind, RecordRef, Store};
 use crm::{Crm, Session};
@@ -288,56 +293,6 @@ async fn paired(n: u64, targets: &[(&str, Target<'_>)]) {
 // ---------------------------------------------------------------------------------------
 // The data set (the shapes of benches/store.rs).
 
-fn email(i: u64) -> String {
-    format!("customer{i}@example.com")
-}
-
-fn mobile(i: u64) -> String {
-    format!("09{}{:07}", 12 + i / 10_000_000, i % 10_000_000)
-}
-
-const GIVEN: [&str; 12] = [
-    "Ali",
-    "Sara",
-    "Reza",
-    "Maryam",
-    "John",
-    "Anna",
-    "علی",
-    "زهرا",
-    "محمد",
-    "فاطمه",
-    "Omid",
-    "Neda",
-];
-const FAMILY: [&str; 12] = [
-    "Ahmadi",
-    "Karimi",
-    "Hosseini",
-    "Rezaei",
-    "Smith",
-    "Müller",
-    "احمدی",
-    "کریمی",
-    "حسینی",
-    "رضایی",
-    "Moradi",
-    "Jafari",
-];
-
-fn names(i: u64) -> (&'static str, &'static str) {
-    let g = (i % GIVEN.len() as u64) as usize;
-    let f = ((i / GIVEN.len() as u64) % FAMILY.len() as u64) as usize;
-    (GIVEN[g], FAMILY[f])
-}
-
-fn new_customer(i: u64) -> NewCustomer {
-    let (given, family) = names(i);
-    NewCustomer::person(given, family)
-        .contact(ContactKind::Email, &email(i))
-        .contact(ContactKind::Mobile, &mobile(i))
-}
-
 fn contacts(i: u64) -> [ContactPoint; 2] {
     [
         ContactPoint::parse(ContactKind::Email, &email(i), None, Region::IR).expect("email"),
@@ -345,45 +300,9 @@ fn contacts(i: u64) -> [ContactPoint; 2] {
     ]
 }
 
-fn interaction_body(k: usize) -> String {
-    format!(
-        "Request #{k}: the customer asked about the delivery of order {}, \
-         and was told it ships within two working days. پیگیری سفارش",
-        100_000 + k
-    )
-}
-
-fn interaction_time(k: usize) -> DateTime<Utc> {
-    let start = Utc
-        .with_ymd_and_hms(2026, 3, 21, 8, 0, 0)
-        .single()
-        .expect("valid date");
-    start - TimeDelta::hours(i64::try_from(k).expect("small")) * 6
-}
-
 /// Now, at the microsecond precision crm-rs stores.
 fn now() -> DateTime<Utc> {
     crm::clock::truncate(Utc::now())
-}
-
-/// A tiny deterministic generator of customer numbers for look-ups (xorshift64*).
-struct Picker(u64);
-
-impl Picker {
-    fn new(seed: u64) -> Self {
-        Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
-
-fn progress(start: Instant, what: &str) {
-    eprintln!("[{:>7.1}s] {what}", start.elapsed().as_secs_f64());
 }
 
 /// The numbers `from..to` split among [`SEED_TASKS`] tasks, in batches of [`SEED_BATCH`].
