@@ -195,6 +195,10 @@ impl Crm {
 }
 
 /// One actor working in one workspace. Every operation of crm-rs is a method of a session.
+///
+/// A session keeps the staff member as loaded when it was opened ([`Crm::session`] checks
+/// that they are active): open one per request or unit of work (it is cheap: two reads) so
+/// that a change of roles or a deactivation takes effect at once.
 #[derive(Debug, Clone)]
 pub struct Session {
     crm: Crm,
