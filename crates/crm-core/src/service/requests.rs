@@ -149,7 +149,7 @@ impl Session {
         limits::text("note", note, MAX_NOTE)?;
         self.check_holder_target(to).await?;
         let max_hops = self.settings().await?.max_hops as usize;
-        let escalate_to = self.escalation_target(id).await?;
+        let escalate_to = self.escalation_target(id, max_hops).await?;
         self.transition(
             id,
             version,
@@ -764,10 +764,14 @@ impl Session {
         }
     }
 
-    /// Who an over-referred request goes to: its department's manager, else the first active
-    /// manager.
-    async fn escalation_target(&self, id: RequestId) -> Result<Option<StaffId>> {
+    /// Who the request goes to if the next hop takes it past `max_hops`: its department's
+    /// manager, else the first active manager. `None` without any look-up when the next hop
+    /// does not escalate (the usual case) or it was escalated before.
+    async fn escalation_target(&self, id: RequestId, max_hops: usize) -> Result<Option<StaffId>> {
         let r = self.store().fetch::<Request>(self.ws, id.0).await?;
+        if r.escalated || r.hops() < max_hops {
+            return Ok(None);
+        }
         if let Some(d) = r.department
             && let Some(m) = self
                 .store()
