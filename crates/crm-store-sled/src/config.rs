@@ -10,22 +10,23 @@ use std::path::PathBuf;
 /// the host. sled treats the figure as a target for its page cache, not a hard cap.
 pub const DEFAULT_CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 
-/// How often [`Durability::Buffered`] lets sled write in the background, in milliseconds.
+/// How often the store writes in the background, in milliseconds (see
+/// [`SledConfig::flush_every_ms`]).
 pub const DEFAULT_FLUSH_EVERY_MS: u64 = 500;
 
 /// When a commit counts as done.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Durability {
-    /// A commit is acknowledged only once it is flushed to disk. Concurrent commits share
-    /// one flush (group commit), so many writers cost about one flush per round, not one
-    /// each. [`crm_core::store::Capabilities::durable`] is true.
+    /// A commit is acknowledged only once it is on disk (in the store's journal, synced).
+    /// Concurrent commits share one sync (group commit), so many writers cost about one
+    /// sync per round, not one each. [`crm_core::store::Capabilities::durable`] is true.
     #[default]
     Flush,
-    /// A commit is acknowledged once it is applied in memory; sled writes it out in the
-    /// background (every [`SledConfig::flush_every_ms`]) or on [`crate::SledStore::flush`].
-    /// A crash may lose the last moments of acknowledged writes, never half a commit.
-    /// [`crm_core::store::Capabilities::durable`] is false.
+    /// A commit is acknowledged once it is checked and readable in memory; it reaches the
+    /// disk in the background (every [`SledConfig::flush_every_ms`]) or on
+    /// [`crate::SledStore::flush`]. A crash may lose the last moments of acknowledged
+    /// writes, never half a commit. [`crm_core::store::Capabilities::durable`] is false.
     Buffered,
 }
 
@@ -47,9 +48,11 @@ pub struct SledConfig {
     pub cache_capacity: u64,
     /// When a commit counts as done; default [`Durability::Flush`].
     pub durability: Durability,
-    /// sled's background flush period in milliseconds (`None`: no background flush).
-    /// Default `Some(`[`DEFAULT_FLUSH_EVERY_MS`]`)`. It is what makes [`Durability::Buffered`]
-    /// writes reach the disk; with [`Durability::Flush`] every commit is flushed anyway.
+    /// How often the store writes in the background, in milliseconds: the journal is synced
+    /// (what makes [`Durability::Buffered`] commits durable; with [`Durability::Flush`] each
+    /// commit is synced anyway) and sled flushes its own log. `None`: sled does not flush in
+    /// the background, and the journal is synced once a second. Default
+    /// `Some(`[`DEFAULT_FLUSH_EVERY_MS`]`)`.
     pub flush_every_ms: Option<u64>,
 }
 
@@ -77,7 +80,8 @@ impl SledConfig {
         self
     }
 
-    /// Sets sled's background flush period (`None` turns it off).
+    /// Sets how often the store writes in the background (see
+    /// [`SledConfig::flush_every_ms`]).
     pub fn flush_every_ms(mut self, every_ms: Option<u64>) -> Self {
         self.flush_every_ms = every_ms;
         self

@@ -3,7 +3,7 @@
 //!
 //! One directory holds every workspace of one application. The commit and query logic is
 //! crm-core's [`kv`](crm_core::store::kv) engine; this crate provides its reads and its
-//! transaction over sled's trees:
+//! writes over sled's trees, and a journal that makes commits durable:
 //!
 //! | tree      | key                                   | value                          |
 //! |-----------|---------------------------------------|--------------------------------|
@@ -11,6 +11,9 @@
 //! | `unique`  | `kv::unique_key(ws, key)`             | the owner's 16-byte id         |
 //! | `index`   | `kv::index_keys` entries              | empty                          |
 //! | `meta`    | `schema_version`                      | big-endian `u32`               |
+//!
+//! beside sled's files, the directory `journal/` holds the commits sled may not have on disk
+//! yet.
 //!
 //! ```
 //! use crm_core::{Crm, service::NewStaff, staff::Role};
@@ -29,29 +32,56 @@
 //!
 //! # Commits
 //!
-//! A commit is one sled transaction over `records`, `unique` and `index`: every record, its
-//! unique keys (contact points, staff emails) and its index entries change together or not
-//! at all. Version and unique-key checks read by exact key inside the transaction, so two
-//! racing commits cannot both claim one email. sled may re-run the transaction on a
-//! conflict; it has no side effects outside sled.
+//! A commit is checked against the current state (versions, unique keys) under the store's
+//! commit lock and becomes a *batch*: the new value, or removal, of every key of `records`,
+//! `unique` and `index` it touches. The batch is then, in this order:
+//!
+//! 1. published in memory (the *memtable*): every read looks there first, so the commit is
+//!    visible at once and whole;
+//! 2. appended to the journal and made durable: one `write` and one `fdatasync` of a
+//!    preallocated file, on the committing thread (see *Durability*);
+//! 3. written to sled's trees by a background thread, the *applier*, after which it leaves
+//!    the memtable.
+//!
+//! Two racing commits cannot both claim one email: checking and publishing happen under one
+//! lock, and the second sees the first's batch. A refused commit publishes nothing.
+//!
+//! sled is not asked for transactions or per-commit flushes: in sled 0.34 each transaction
+//! writes and syncs its log buffer twice on sled's thread pool, and each flush hands work to
+//! that pool and waits for it, which costs more than the commit's own work. The journal
+//! gives atomicity and durability instead, and sled keeps the data and its indexes for
+//! reads.
 //!
 //! # Durability
 //!
-//! - [`Durability::Flush`] (the default): a commit is acknowledged only after
-//!   `flush_async` has written it to disk. With *group commit*, concurrent committers share
-//!   one flush: each commit takes a sequence number once its transaction succeeds, and a
-//!   flush started after commit `n` was applied covers every commit up to `n`. Whoever
-//!   flushes marks how far it got; those waiting behind it usually find their commit covered
-//!   and return without flushing again. [`Capabilities::durable`](crm_core::store::Capabilities)
-//!   is true.
-//! - [`Durability::Buffered`]: acknowledged once applied in memory; sled writes in the
-//!   background every [`SledConfig::flush_every_ms`] (500 ms by default) and on
-//!   [`SledStore::flush`]. A crash can lose the most recent acknowledged commits (whole
-//!   commits, never part of one). `durable` is false.
+//! - [`Durability::Flush`] (the default): a commit is acknowledged only after its batch is
+//!   in the journal on disk (`fdatasync`). With *group commit*, whoever syncs writes every
+//!   batch queued before it, so concurrent committers share one sync.
+//!   [`Capabilities::durable`](crm_core::store::Capabilities) is true. On a multi-threaded
+//!   tokio runtime the sync runs in place (`block_in_place`: the worker's other tasks move
+//!   to another thread meanwhile); on a current-thread runtime it runs on the blocking pool.
+//! - [`Durability::Buffered`]: acknowledged once published; the applier syncs the journal
+//!   every [`SledConfig::flush_every_ms`] (500 ms by default), and [`SledStore::flush`]
+//!   syncs at once. A crash can lose the most recent acknowledged commits (whole commits,
+//!   never part of one). `durable` is false.
 //!
-//! The blocking `sled::Db::flush` is never called on an async path (only once in
-//! [`SledStore::open`], which is synchronous anyway). Dropping the store lets sled write out
-//! what is still buffered, which blocks for that long.
+//! The applier writes to sled only batches the journal has on disk. After a crash, opening
+//! the store replays the journal into sled in commit order; writing a batch sets keys to
+//! values, so replaying batches sled partly or wholly has already gives the same state as
+//! applying each once. A batch cut short by the crash was never acknowledged and is dropped
+//! (its checksum fails).
+//!
+//! The journal is a directory of segment files of 1 MiB growing to 16 MiB. When one is full
+//! and sled has all of its batches, the applier flushes sled and removes it, so at most
+//! about one segment is replayed after a crash. Closing the store (dropping it) writes
+//! everything to sled, flushes, and removes the journal; this blocks for that long.
+//!
+//! A failed journal write or sync, or a failed write to sled, fails the store: every later
+//! commit returns [`Error::Storage`](crm_core::Error::Storage) (reads go on), and reopening
+//! recovers what the journal holds. A commit whose own sync failed may or may not be there
+//! after reopening, as with any database whose commit fails at the last step.
+//!
+//! Pending batches take at most 32 MiB of memory: past that, a commit waits for the applier.
 //!
 //! # Encoding
 //!
@@ -63,11 +93,12 @@
 //!
 //! # Schema version
 //!
-//! The `meta` tree keeps `schema_version` ([`SCHEMA_VERSION`], now 1). It is written when a
-//! new, empty store is opened and checked on every open: data of a newer version is
-//! refused with [`Error::SchemaTooNew`](crm_core::Error::SchemaTooNew) and left untouched;
-//! an unreadable version is [`Error::Corrupted`](crm_core::Error::Corrupted). A future
-//! version that changes the layout will migrate older data on open and raise the number.
+//! The `meta` tree keeps `schema_version` ([`SCHEMA_VERSION`], now 2: version 1 had no
+//! journal). It is written when a new, empty store is opened and checked on every open:
+//! data of a newer version is refused with
+//! [`Error::SchemaTooNew`](crm_core::Error::SchemaTooNew) and left untouched; an unreadable
+//! version is [`Error::Corrupted`](crm_core::Error::Corrupted); older data is brought up to
+//! date (from 1 to 2, only the number changes).
 //!
 //! # One process at a time
 //!
@@ -85,14 +116,19 @@
 //! `HighThroughput`: an embedded store should not take several times its data in disk.
 //! [`SledStore::size_on_disk`] reports the figure.
 
+mod applier;
+mod batch;
 mod config;
 pub mod encoding;
+mod engine;
 mod error;
-mod flush;
+mod journal;
+mod memtable;
+mod merge;
 mod read;
 mod schema;
+mod staged;
 mod store;
-mod txn;
 
 pub use config::{DEFAULT_CACHE_CAPACITY, DEFAULT_FLUSH_EVERY_MS, Durability, SledConfig};
 pub use schema::SCHEMA_VERSION;

@@ -1,19 +1,22 @@
-//! Reads ([`KvRead`]) straight on sled's trees.
+//! Reads ([`KvRead`]): the pending commits of the memtable over sled's trees.
 //!
-//! sled reads need no transaction: each key is read as last committed. A query that reads an
-//! index entry and then its record may see a commit land between the two; the entry and the
-//! record were written in one transaction, so the record is then newer, never missing
-//! (deletions aside, which the query functions treat as "gone").
+//! Reads need no transaction: each key is read as last committed (the memtable first, then
+//! sled). A query that reads an index entry and then its record may see a commit land
+//! between the two; the entry and the record came in one commit, so the record is then
+//! newer, never missing (deletions aside, which the query functions treat as "gone").
 
+use crate::batch::Tree;
 use crate::encoding;
 use crate::error::storage;
+use crate::memtable::{Memtable, Pending};
+use crate::merge::merge;
 use crm_core::id::WorkspaceId;
 use crm_core::store::kv::{self, KeyRange, KvRead};
 use crm_core::store::{Record, RecordKind};
 use crm_core::{Error, Result};
 use uuid::Uuid;
 
-/// The trees a commit writes, read outside transactions.
+/// The trees a commit writes.
 #[derive(Debug, Clone)]
 pub(crate) struct Trees {
     /// `kv::record_key` → encoded record.
@@ -24,17 +27,70 @@ pub(crate) struct Trees {
     pub(crate) index: sled::Tree,
 }
 
-impl KvRead for Trees {
+impl Trees {
+    /// The sled tree of `tree`.
+    pub(crate) fn get(&self, tree: Tree) -> &sled::Tree {
+        match tree {
+            Tree::Records => &self.records,
+            Tree::Unique => &self.unique,
+            Tree::Index => &self.index,
+        }
+    }
+}
+
+/// What a reader sees: the memtable's pending commits over sled's trees.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    pub(crate) trees: &'a Trees,
+    pub(crate) memtable: &'a Memtable,
+}
+
+impl View<'_> {
+    /// The value of `key` in `tree`.
+    pub(crate) fn value(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        match self.memtable.get(tree, key) {
+            Pending::Put(value) => Ok(Some(value)),
+            Pending::Removed => Ok(None),
+            Pending::Absent => Ok(self
+                .trees
+                .get(tree)
+                .get(key)
+                .map_err(storage)?
+                .map(|v| v.to_vec())),
+        }
+    }
+
+    /// The keys of `tree` in `range`, ascending or descending.
+    fn keys(
+        &self,
+        tree: Tree,
+        range: KeyRange,
+        reverse: bool,
+    ) -> Box<dyn Iterator<Item = Result<Vec<u8>>> + '_> {
+        if range.start >= range.end {
+            return Box::new(std::iter::empty());
+        }
+        let pending = self.memtable.keys_in(tree, &range.start, &range.end);
+        let stored = self.trees.get(tree).range(range.start..range.end).keys();
+        let stored = stored.map(|k| k.map(|k| k.to_vec()).map_err(storage));
+        if reverse {
+            Box::new(merge(stored.rev(), pending, true))
+        } else {
+            Box::new(merge(stored, pending, false))
+        }
+    }
+}
+
+impl KvRead for View<'_> {
     fn record(&self, ws: WorkspaceId, kind: RecordKind, id: Uuid) -> Result<Option<Record>> {
-        let key = kv::record_key(ws, kind, id);
-        match self.records.get(&key).map_err(storage)? {
+        match self.value(Tree::Records, &kv::record_key(ws, kind, id))? {
             Some(bytes) => decode_record(ws, kind, id, &bytes).map(Some),
             None => Ok(None),
         }
     }
 
     fn unique_owner(&self, key: &[u8]) -> Result<Option<Uuid>> {
-        match self.unique.get(key).map_err(storage)? {
+        match self.value(Tree::Unique, key)? {
             Some(bytes) => decode_owner(key, &bytes).map(Some),
             None => Ok(None),
         }
@@ -45,19 +101,7 @@ impl KvRead for Trees {
         range: KeyRange,
         reverse: bool,
     ) -> Box<dyn Iterator<Item = Result<Vec<u8>>> + '_> {
-        if range.start >= range.end {
-            return Box::new(std::iter::empty());
-        }
-        let keys = self
-            .index
-            .range(range.start..range.end)
-            .keys()
-            .map(|k| k.map(|k| k.to_vec()).map_err(storage));
-        if reverse {
-            Box::new(keys.rev())
-        } else {
-            Box::new(keys)
-        }
+        self.keys(Tree::Index, range, reverse)
     }
 
     fn record_ids(
@@ -67,22 +111,15 @@ impl KvRead for Trees {
         after: Option<Uuid>,
     ) -> Box<dyn Iterator<Item = Result<Uuid>> + '_> {
         let range = kv::record_range(ws, kind, after);
-        if range.start >= range.end {
-            return Box::new(std::iter::empty());
-        }
-        let ids = self
-            .records
-            .range(range.start..range.end)
-            .keys()
-            .map(|key| {
-                let key = key.map_err(storage)?;
-                kv::parse_record_key(&key)
-                    .map(|(_, _, id)| id)
-                    .ok_or_else(|| Error::Corrupted {
-                        key: format!("records {:02x?}", &*key),
-                        source: "not a record key".into(),
-                    })
-            });
+        let ids = self.keys(Tree::Records, range, false).map(|key| {
+            let key = key?;
+            kv::parse_record_key(&key)
+                .map(|(_, _, id)| id)
+                .ok_or_else(|| Error::Corrupted {
+                    key: format!("records {key:02x?}"),
+                    source: "not a record key".into(),
+                })
+        });
         Box::new(ids)
     }
 }

@@ -3,14 +3,18 @@
 //! - `fixtures/v1/`: a small data directory written by schema version 1 (a workspace with
 //!   two staff members, three customers with contacts, tags, custom fields, occasions and
 //!   consent, and their interactions). [`v1_fixture_reads_back`] opens a copy and checks
-//!   every value. Never regenerate it to make a failing test pass: a failure means records
-//!   written by released versions no longer read. A new schema version gets a new fixture
-//!   directory beside it.
+//!   every value, and that opening brought the schema version up to date.
+//! - `fixtures/v2/`: the same data written by schema version 2 by a process that crashed
+//!   (aborted) right after its last commit was acknowledged: sled's files and the journal,
+//!   which holds every commit (the zeros after the journal's last entry are cut off to keep
+//!   the fixture small). [`v2_fixture_reads_back`] opens a copy, which replays the journal.
 //! - [`record_without_a_later_field_decodes`]: a record encoded before a field existed
 //!   decodes, the field taking its default.
 //!
-//! `CRM_REGENERATE_FIXTURES=1 cargo test -p crm-store-sled --test compat generate` rewrites
-//! the fixture.
+//! Never regenerate a fixture to make a failing test pass: a failure means data written by
+//! released versions no longer reads. A new schema version gets a new fixture directory
+//! beside the others: `CRM_REGENERATE_FIXTURES=1 cargo test -p crm-store-sled --test compat
+//! generate` writes the one of the current [`SCHEMA_VERSION`].
 
 #![allow(clippy::unwrap_used)] // a test: failing loudly is its job
 
@@ -28,7 +32,7 @@ use crm_core::staff::Role;
 use crm_core::store::{CustomerFilter, PageRequest, RecordKind, Store};
 use crm_core::{Crm, Error};
 use crm_store_sled::encoding::{self, FORMAT_MSGPACK_NAMED};
-use crm_store_sled::{SledConfig, SledStore};
+use crm_store_sled::{SCHEMA_VERSION, SledConfig, SledStore};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -40,23 +44,68 @@ fn dec(text: &str) -> FieldValue {
     FieldValue::Decimal(text.parse().unwrap())
 }
 
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v1")
+/// Set in the child process that writes a fixture: the directory to write.
+const CHILD_DIR: &str = "CRM_FIXTURE_CHILD_DIR";
+
+fn fixture_dir(version: u32) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/v{version}"))
 }
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 21, 8, 30, 0).unwrap()
 }
 
-/// Writes `fixtures/v1` with the current code. Only with `CRM_REGENERATE_FIXTURES=1`.
-#[tokio::test]
-async fn generate_v1_fixture() {
-    if std::env::var("CRM_REGENERATE_FIXTURES").as_deref() != Ok("1") {
+/// Writes `fixtures/v<SCHEMA_VERSION>` with the current code, in a child process that
+/// aborts after its last commit. Only with `CRM_REGENERATE_FIXTURES=1`.
+#[test]
+fn generate_fixture() {
+    if std::env::var("CRM_REGENERATE_FIXTURES").as_deref() != Ok("1")
+        || std::env::var_os(CHILD_DIR).is_some()
+    {
         return;
     }
-    let dir = fixture_dir();
+    let dir = fixture_dir(SCHEMA_VERSION);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "fixture_child", "--nocapture"])
+        .env(CHILD_DIR, &dir)
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the writer was to abort");
+    assert!(dir.join("ids.txt").exists(), "the writer did not finish");
+    for entry in std::fs::read_dir(dir.join("db/journal")).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = std::fs::read(&path).unwrap();
+        // The header, then entries (`len: u32`, `crc: u32`, payload) up to a zero length.
+        let mut used = 16;
+        while let Some(len) = bytes.get(used..used + 4) {
+            let len = u32::from_le_bytes(len.try_into().unwrap()) as usize;
+            if len == 0 {
+                break;
+            }
+            used += 8 + len;
+        }
+        bytes.truncate(used);
+        std::fs::write(&path, bytes).unwrap();
+    }
+}
+
+/// The writer of [`generate_fixture`]. Does nothing unless started by it.
+#[test]
+fn fixture_child() {
+    let Some(dir) = std::env::var_os(CHILD_DIR) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _open = rt.block_on(write_fixture(&dir));
+    // A crash while the store is open: no destructor runs, the journal stays as it is.
+    std::process::abort();
+}
+
+/// Writes the fixture's data set; returns the store, still open.
+async fn write_fixture(dir: &Path) -> Arc<SledStore> {
     let clock = Arc::new(ManualClock::new(t0()));
     let store = Arc::new(SledStore::open(SledConfig::new(dir.join("db"))).unwrap());
     let crm = Crm::new(store.clone())
@@ -144,12 +193,12 @@ async fn generate_v1_fixture() {
         };
         s.record_interaction(new).await.unwrap();
     }
-    store.flush().await.unwrap();
     std::fs::write(
         dir.join("ids.txt"),
         format!("{}\n{}\n", ws.id.0, admin.id.0),
     )
     .unwrap();
+    store
 }
 
 type Spec = (i64, Channel, Direction, Option<&'static str>, &'static str);
@@ -196,13 +245,42 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[tokio::test]
 async fn v1_fixture_reads_back() {
-    let ids = std::fs::read_to_string(fixture_dir().join("ids.txt")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dir(1).join("db"), tmp.path());
+    assert_eq!(stored_schema_version(tmp.path()), 1);
+    fixture_reads_back(1, tmp.path()).await;
+    assert_eq!(stored_schema_version(tmp.path()), SCHEMA_VERSION);
+}
+
+#[tokio::test]
+async fn v2_fixture_reads_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture_dir(2).join("db"), tmp.path());
+    let journal = tmp.path().join("journal");
+    let journaled: u64 = std::fs::read_dir(&journal)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(journaled > 1000, "the fixture's journal holds its commits");
+    fixture_reads_back(2, tmp.path()).await;
+    // Closed cleanly: everything is in sled, the journal is gone.
+    assert_eq!(std::fs::read_dir(&journal).unwrap().count(), 0);
+    assert_eq!(stored_schema_version(tmp.path()), 2);
+}
+
+fn stored_schema_version(dir: &Path) -> u32 {
+    let db = sled::open(dir).unwrap();
+    let bytes = db.open_tree("meta").unwrap().get("schema_version").unwrap();
+    u32::from_be_bytes(bytes.unwrap().as_ref().try_into().unwrap())
+}
+
+/// Opens the copy at `dir` of fixture `version` and checks every value.
+async fn fixture_reads_back(version: u32, dir: &Path) {
+    let ids = std::fs::read_to_string(fixture_dir(version).join("ids.txt")).unwrap();
     let mut lines = ids.lines().map(|l| Uuid::parse_str(l).unwrap());
     let ws = WorkspaceId(lines.next().unwrap());
     let admin = StaffId(lines.next().unwrap());
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture_dir().join("db"), tmp.path());
-    let store = Arc::new(SledStore::open(SledConfig::new(tmp.path())).unwrap());
+    let store = Arc::new(SledStore::open(SledConfig::new(dir)).unwrap());
     let crm = Crm::new(store.clone());
     let s = crm.session(ws, admin).await.unwrap();
 

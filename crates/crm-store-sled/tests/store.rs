@@ -168,7 +168,11 @@ fn new_store_records_the_schema_version() {
     drop(open(dir.path()));
     let db = sled::open(dir.path()).unwrap();
     let stored = db.open_tree("meta").unwrap().get("schema_version").unwrap();
-    assert_eq!(stored.as_deref(), Some(1u32.to_be_bytes().as_slice()));
+    assert_eq!(
+        stored.as_deref(),
+        Some(SCHEMA_VERSION.to_be_bytes().as_slice())
+    );
+    assert_eq!(SCHEMA_VERSION, 2);
 }
 
 #[test]

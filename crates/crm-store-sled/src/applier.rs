@@ -1,0 +1,190 @@
+//! The applier: a thread that writes durable commits from the memtable to sled, and keeps
+//! the journal short.
+//!
+//! It sleeps while nothing is pending. A commit wakes it; it then gathers commits for
+//! [`APPLY_DELAY`] (or less, when a megabyte is pending) and does a round:
+//! 1. syncs the journal when [`SledConfig::flush_every_ms`] passed since the last sync
+//!    ([`Durability::Buffered`] commits become durable this way, and commits whose committer
+//!    stopped waiting);
+//! 2. writes every durable pending batch to sled, oldest first, and retires it from the
+//!    memtable; sled only ever holds commits the journal has on disk, so a crash leaves
+//!    sled with whole commits of the journal and replay completes them;
+//! 3. once a closed journal segment is all in sled, flushes sled and removes the segment
+//!    (a checkpoint);
+//! 4. makes a spare segment for the next rotation, so a committer never waits for one.
+//!
+//! Told to stop (the store is dropped), it syncs and applies everything, flushes sled and
+//! removes the journal, so a cleanly closed store has nothing to replay. A failure stops it
+//! and fails the store; what the journal holds is replayed on the next open.
+//!
+//! Writing to sled in rounds rather than commit by commit keeps the applier off the
+//! committers' way: one wake-up per round instead of one per commit.
+//!
+//! [`Durability::Buffered`]: crate::Durability::Buffered
+//! [`SledConfig::flush_every_ms`]: crate::SledConfig::flush_every_ms
+
+use crate::engine::{Engine, apply};
+use crate::error::storage;
+use crm_core::Result;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How long the applier gathers commits before writing them to sled.
+pub(crate) const APPLY_DELAY: Duration = Duration::from_millis(10);
+
+/// Batches applied between two looks at the memtable.
+const ROUND: usize = 256;
+
+/// Runs the applier until told to stop or the store fails.
+pub(crate) fn run(engine: Arc<Engine>) {
+    let mut last_sync = Instant::now();
+    loop {
+        let stop = engine
+            .doorbell
+            .wait(APPLY_DELAY, || engine.memtable.queued_bytes() > 0);
+        if engine.failed() {
+            break;
+        }
+        let result = if stop {
+            finish(&engine)
+        } else {
+            round(&engine, &mut last_sync)
+        };
+        engine.progress.notify_waiters();
+        if let Err(e) = result {
+            engine.fail(&e);
+            break;
+        }
+        if stop {
+            break;
+        }
+    }
+    engine.progress.notify_waiters();
+}
+
+fn round(engine: &Engine, last_sync: &mut Instant) -> Result<()> {
+    if last_sync.elapsed() >= engine.sync_every {
+        engine.sync()?;
+        *last_sync = Instant::now();
+    }
+    apply_durable(engine)?;
+    checkpoint(engine)?;
+    if engine.journal.wants_spare() {
+        engine.journal.install_spare()?;
+    }
+    Ok(())
+}
+
+/// Writes every durable pending batch to sled and retires it from the memtable.
+fn apply_durable(engine: &Engine) -> Result<()> {
+    loop {
+        let ready = engine.memtable.ready(engine.journal.durable(), ROUND);
+        if ready.is_empty() {
+            return Ok(());
+        }
+        for batch in ready {
+            apply(&engine.trees, &batch)?;
+            engine.applied.store(batch.seq, Ordering::Release);
+            engine.memtable.retire(&batch);
+        }
+        engine.progress.notify_waiters();
+    }
+}
+
+/// Removes the closed journal segments once sled has all their batches on disk.
+fn checkpoint(engine: &Engine) -> Result<()> {
+    let Some(through) = engine.journal.closed_through() else {
+        return Ok(());
+    };
+    if engine.applied.load(Ordering::Acquire) < through {
+        return Ok(());
+    }
+    engine.db.flush().map_err(storage)?;
+    engine.journal.remove_closed(through)
+}
+
+/// The last round: everything durable, in sled, on disk; the journal removed.
+fn finish(engine: &Engine) -> Result<()> {
+    engine.sync()?;
+    apply_durable(engine)?;
+    engine.db.flush().map_err(storage)?;
+    engine.journal.remove_all()
+}
+
+/// How committers wake the applier.
+#[derive(Debug, Default)]
+pub(crate) struct Doorbell {
+    state: Mutex<Bell>,
+    rings: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Bell {
+    rung: bool,
+    stop: bool,
+    /// The applier sleeps with nothing pending, until rung.
+    idle: bool,
+}
+
+impl Doorbell {
+    /// After a commit: wakes the applier if it sleeps with nothing pending (it then gathers
+    /// commits for [`APPLY_DELAY`]).
+    pub(crate) fn nudge(&self) {
+        let mut bell = self.lock();
+        if bell.idle && !bell.rung {
+            bell.rung = true;
+            self.rings.notify_one();
+        }
+    }
+
+    /// Wakes the applier now.
+    pub(crate) fn ring(&self) {
+        let mut bell = self.lock();
+        if !bell.rung {
+            bell.rung = true;
+            self.rings.notify_one();
+        }
+    }
+
+    /// Tells the applier to finish and stop.
+    pub(crate) fn stop(&self) {
+        self.lock().stop = true;
+        self.rings.notify_one();
+    }
+
+    /// The applier's sleep: until rung, or for `delay` when `pending()` (asked under the
+    /// bell's lock, so that a commit published meanwhile either is seen or rings). Returns
+    /// true when told to stop.
+    fn wait(&self, delay: Duration, pending: impl Fn() -> bool) -> bool {
+        let mut bell = self.lock();
+        if !bell.rung && !bell.stop {
+            if pending() {
+                bell = match self.rings.wait_timeout(bell, delay) {
+                    Ok((bell, _)) => bell,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+            } else {
+                bell.idle = true;
+                while !bell.rung && !bell.stop {
+                    bell = self.rings.wait(bell).unwrap_or_else(|e| e.into_inner());
+                }
+                bell.idle = false;
+                bell.rung = false;
+                if !bell.stop {
+                    // Woken by the first commit: gather more.
+                    bell = match self.rings.wait_timeout(bell, delay) {
+                        Ok((bell, _)) => bell,
+                        Err(poisoned) => poisoned.into_inner().0,
+                    };
+                }
+            }
+        }
+        bell.rung = false;
+        bell.stop
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Bell> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
