@@ -131,7 +131,7 @@ fn intake_all(config: &Config, rt: &tokio::runtime::Runtime, run: &RunDir) {
             Target::Sqlite(_) => {
                 let seed = config.seed_dir(StoreKind::Sqlite).join("crm.sqlite");
                 let work = run.0.join("sqlite-intake.sqlite");
-                std::fs::copy(&seed, &work).expect("copy the sqlite seed");
+                common::copy_file(&seed, &work);
                 let template = template_request(rt);
                 let baseline = IntakeBaseline::open(&work, template);
                 let mut picker = Picker::new(11);

@@ -371,7 +371,8 @@ pub fn seed_sled(config: &Config, rt: &tokio::runtime::Runtime, dir: &Path, n: u
     ids
 }
 
-/// Copies the directory tree `from` into `to` (created).
+/// Copies the directory tree `from` into `to` (created), each file synced to disk: the
+/// copy's writeback then does not compete with what is measured next.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create the copy");
     for entry in std::fs::read_dir(from).expect("read the seed") {
@@ -380,9 +381,17 @@ pub fn copy_dir(from: &Path, to: &Path) {
         if entry.file_type().expect("file type").is_dir() {
             copy_dir(&entry.path(), &target);
         } else {
-            std::fs::copy(entry.path(), target).expect("copy a seed file");
+            copy_file(&entry.path(), &target);
         }
     }
+}
+
+/// Copies the file `from` to `to` and syncs the copy to disk (see [`copy_dir`]).
+pub fn copy_file(from: &Path, to: &Path) {
+    std::fs::copy(from, to).expect("copy a seed file");
+    std::fs::File::open(to)
+        .and_then(|f| f.sync_all())
+        .expect("sync the copy");
 }
 
 /// The bytes the files under `path` take on disk (allocated blocks, like `du`).
@@ -496,8 +505,7 @@ impl Target {
                 }
                 let work = run.0.join("sqlite");
                 std::fs::create_dir_all(&work).expect("sqlite work dir");
-                std::fs::copy(seed.join("crm.sqlite"), work.join("crm.sqlite"))
-                    .expect("copy the sqlite seed");
+                copy_file(&seed.join("crm.sqlite"), &work.join("crm.sqlite"));
                 Target::Sqlite(Arc::new(sqlite::Baseline::open(&work.join("crm.sqlite"))))
             }
         }
