@@ -9,7 +9,7 @@ use crate::audit::AuditAction;
 use crate::channel::{Channel, SocialNetwork};
 use crate::clock::truncate;
 use crate::customer::{ContactKind, Customer, LifecycleStage, Party, canonical_key};
-use crate::error::{Error, Result};
+use crate::error::{Conflict, Error, Result};
 use crate::id::{CustomerId, InteractionId, RequestId};
 use crate::interaction::{Attachment, Direction, Interaction};
 use crate::limits::{self, MAX_ATTACHMENTS, MAX_BODY, MAX_EXTERNAL_ID, MAX_NAME, MAX_SUBJECT};
@@ -22,6 +22,10 @@ use crate::store::{Commit, Counter, PageRequest, RecordKind, RecordRef, RequestV
 use crate::workspace::WorkspaceSettings;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
+
+/// How many times one intake takes a new request number after losing the race for one to
+/// a concurrent intake, before it starts over (see `retry_on_conflict`).
+const NUMBER_TRIES: u32 = 100;
 
 /// Who sent a message, as the channel knows them. At least one contact point is needed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -249,7 +253,7 @@ impl Session {
             recorded_at: now,
         });
         let existing = self.joinable(m, &recent, received_at, &settings).await?;
-        let (request, joined, reopened) = match existing {
+        let (mut request, joined, reopened) = match existing {
             Some(mut request) => {
                 let reopened = self.join(
                     &mut request,
@@ -281,26 +285,78 @@ impl Session {
                 (request, false, false)
             }
         };
+        let action = match (joined, reopened) {
+            (false, _) => AuditAction::Created,
+            (true, true) => AuditAction::Reopened,
+            (true, false) => AuditAction::MessageAdded,
+        };
+        // What carries the request's number is written last, right after the number is
+        // taken: concurrent intakes race for the counter only for that short while, and a
+        // lost race takes the next number at once instead of doing the whole intake again.
+        let mut tries = 0;
+        loop {
+            let mut numbered = commit.clone();
+            if !joined {
+                request.number = self.take_number(&mut numbered).await?;
+            }
+            self.finish_intake(&mut numbered, m, &request, interaction.as_ref(), action)?;
+            match self.commit(numbered).await {
+                Ok(()) => break,
+                Err(Error::Conflict(Conflict::StaleVersion {
+                    kind: RecordKind::Counter,
+                    ..
+                })) if !joined && tries < NUMBER_TRIES => tries += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        let mut done = outcome(request, customer, new_customer, false, joined, reopened);
+        done.earlier_requests = earlier_than(recent, &done.request);
+        Ok(done)
+    }
+
+    /// Takes the next request number: the counter's next value, its update put in `commit`.
+    async fn take_number(&self, commit: &mut Commit) -> Result<u64> {
+        let mut counter = self
+            .store()
+            .load::<Counter>(self.ws, Counter::REQUEST_NUMBERS)
+            .await?
+            .unwrap_or(Counter {
+                id: Counter::REQUEST_NUMBERS,
+                version: 0,
+                value: 0,
+            });
+        counter.version += 1;
+        counter.value += 1;
+        let number = counter.value;
+        commit.put(counter);
+        Ok(number)
+    }
+
+    /// Adds what names the request by number to `commit`: the message's interaction and its
+    /// audit entry, the request's audit entry, the notifications, the request itself.
+    fn finish_intake(
+        &self,
+        commit: &mut Commit,
+        m: &InboundMessage,
+        request: &Request,
+        interaction: Option<&Interaction>,
+        action: AuditAction,
+    ) -> Result<()> {
         if let Some(i) = interaction {
             let record = RecordRef {
                 kind: RecordKind::Interaction,
                 id: i.id.0,
             };
             self.audit(
-                &mut commit,
+                commit,
                 AuditAction::InteractionRecorded,
                 record,
                 &format!("request #{}", request.number),
             );
-            commit.put(i);
+            commit.put(i.clone());
         }
-        let action = match (joined, reopened) {
-            (false, _) => AuditAction::Created,
-            (true, true) => AuditAction::Reopened,
-            (true, false) => AuditAction::MessageAdded,
-        };
         self.audit(
-            &mut commit,
+            commit,
             action,
             request_ref(request.id),
             &format!("{} {}", m.channel, m.external_id),
@@ -310,12 +366,9 @@ impl Session {
             AuditAction::Reopened => "request.reopened",
             _ => "request.customer_wrote",
         };
-        self.notify_request(&mut commit, &request, event, &[])?;
+        self.notify_request(commit, request, event, &[])?;
         commit.put(request.clone());
-        self.commit(commit).await?;
-        let mut done = outcome(request, customer, new_customer, false, joined, reopened);
-        done.earlier_requests = earlier_than(recent, &done.request);
-        Ok(done)
+        Ok(())
     }
 
     /// A new lead from the sender's contact points and name.
@@ -454,7 +507,7 @@ impl Session {
         Ok(reopened)
     }
 
-    /// A new request for the message, numbered and routed.
+    /// A new request for the message, routed (numbered later, see `intake_once`).
     async fn open_request(
         &self,
         m: &InboundMessage,
@@ -465,19 +518,6 @@ impl Session {
         commit: &mut Commit,
     ) -> Result<Request> {
         let now = self.now();
-        let mut counter = self
-            .store()
-            .load::<Counter>(self.ws, Counter::REQUEST_NUMBERS)
-            .await?
-            .unwrap_or(Counter {
-                id: Counter::REQUEST_NUMBERS,
-                version: 0,
-                value: 0,
-            });
-        counter.version += 1;
-        counter.value += 1;
-        let number = counter.value;
-        commit.put(counter);
         let text = format!("{}\n{}", m.subject.as_deref().unwrap_or(""), m.body);
         let route = self
             .route(m.channel, m.category.as_deref(), &text, customer, commit)
@@ -492,7 +532,8 @@ impl Session {
         Ok(Request {
             id: RequestId(self.new_id()),
             version: 1,
-            number,
+            // Taken right before the commit (see `intake_once`).
+            number: 0,
             customer: customer.map(|c| c.id),
             candidates: if customer.is_none() {
                 candidates.into_iter().collect()
