@@ -191,6 +191,26 @@ fn second_open_of_a_path_is_locked() {
 }
 
 #[tokio::test]
+async fn a_dropped_store_can_be_reopened_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = write_some(open(dir.path())).await;
+    for round in 0..20 {
+        let store = open(dir.path());
+        let mut changed: Customer = store.fetch(w.ws, w.sara.id.0).await.unwrap();
+        changed.version += 1;
+        changed.tags.insert(format!("round{round}"));
+        let mut commit = crm_core::store::Commit::new();
+        commit.put(changed);
+        store.commit(w.ws, commit).await.unwrap();
+        drop(store);
+        // Right away, by sled itself (the lock is free) and by the store (all is there).
+        drop(sled::open(dir.path()).unwrap());
+        let sara: Customer = open(dir.path()).fetch(w.ws, w.sara.id.0).await.unwrap();
+        assert_eq!(sara.version, round + 2);
+    }
+}
+
+#[tokio::test]
 async fn damaged_record_bytes_are_corrupted_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let w = write_some(open(dir.path())).await;
