@@ -7,6 +7,7 @@ use crate::applier::Doorbell;
 use crate::batch::Batch;
 use crate::config::{Durability, SledConfig};
 use crate::error::{open_error, storage};
+use crate::highest::Highest;
 use crate::journal::{self, Journal, Sizes};
 use crate::memtable::Memtable;
 use crate::read::{Trees, View};
@@ -39,8 +40,8 @@ pub(crate) struct Engine {
     pub(crate) durability: Durability,
     /// How often the applier syncs the journal by itself.
     pub(crate) sync_every: Duration,
-    /// Serialises checking and publishing; holds the last sequence number given out.
-    last_seq: Mutex<u64>,
+    /// Serialises checking and publishing.
+    committer: Mutex<Committer>,
     /// The last sequence number written to sled.
     pub(crate) applied: AtomicU64,
     /// Wakes the applier.
@@ -88,7 +89,10 @@ impl Engine {
             journal,
             durability: config.durability,
             sync_every: Duration::from_millis(config.flush_every_ms.unwrap_or(1000).max(1)),
-            last_seq: Mutex::new(next_seq - 1),
+            committer: Mutex::new(Committer {
+                last_seq: next_seq - 1,
+                highest: Highest::default(),
+            }),
             applied: AtomicU64::new(next_seq - 1),
             doorbell: Doorbell::default(),
             progress: tokio::sync::Notify::new(),
@@ -121,20 +125,22 @@ impl Engine {
     /// Checks `commit` and publishes its changes (readable at once, queued for the
     /// journal); returns its sequence number (0 for a commit that changes nothing).
     fn publish(&self, ws: WorkspaceId, commit: &Commit) -> Result<u64> {
-        let mut last = lock(&self.last_seq);
-        let changes = staged::stage(&self.view(), ws, commit)?;
+        let mut committer = lock(&self.committer);
+        let Committer { last_seq, highest } = &mut *committer;
+        let changes = staged::stage(&self.view(), highest, ws, commit)?;
         if changes.is_empty() {
             return Ok(0);
         }
+        highest.note(&changes);
+        *last_seq += 1;
         let batch = Arc::new(Batch {
-            seq: *last + 1,
+            seq: *last_seq,
             changes,
         });
         self.journal.enqueue(&batch);
         self.memtable.publish(batch);
-        *last += 1;
         self.doorbell.nudge();
-        Ok(*last)
+        Ok(*last_seq)
     }
 
     /// Makes every commit published so far durable.
@@ -208,6 +214,14 @@ impl Engine {
     pub(crate) fn size_on_disk(&self) -> Result<u64> {
         Ok(self.db.size_on_disk().map_err(storage)? + self.journal.size_on_disk())
     }
+}
+
+/// What the commit lock guards.
+#[derive(Debug)]
+struct Committer {
+    /// The last sequence number given out.
+    last_seq: u64,
+    highest: Highest,
 }
 
 /// Writes `batch` to sled's trees, one key after another (the journal, not sled, makes it

@@ -122,6 +122,7 @@ mod config;
 pub mod encoding;
 mod engine;
 mod error;
+mod highest;
 mod journal;
 mod memtable;
 mod merge;

@@ -60,6 +60,30 @@ impl View<'_> {
         }
     }
 
+    /// The highest id of a record of `kind` in `ws`, if any.
+    pub(crate) fn last_record_id(&self, ws: WorkspaceId, kind: RecordKind) -> Result<Option<Uuid>> {
+        self.record_ids_in(kv::record_range(ws, kind, None), true)
+            .next()
+            .transpose()
+    }
+
+    /// The ids of the records in `range` of the records tree.
+    fn record_ids_in(
+        &self,
+        range: KeyRange,
+        reverse: bool,
+    ) -> impl Iterator<Item = Result<Uuid>> + '_ {
+        self.keys(Tree::Records, range, reverse).map(|key| {
+            let key = key?;
+            kv::parse_record_key(&key)
+                .map(|(_, _, id)| id)
+                .ok_or_else(|| Error::Corrupted {
+                    key: format!("records {key:02x?}"),
+                    source: "not a record key".into(),
+                })
+        })
+    }
+
     /// The keys of `tree` in `range`, ascending or descending.
     fn keys(
         &self,
@@ -110,17 +134,7 @@ impl KvRead for View<'_> {
         kind: RecordKind,
         after: Option<Uuid>,
     ) -> Box<dyn Iterator<Item = Result<Uuid>> + '_> {
-        let range = kv::record_range(ws, kind, after);
-        let ids = self.keys(Tree::Records, range, false).map(|key| {
-            let key = key?;
-            kv::parse_record_key(&key)
-                .map(|(_, _, id)| id)
-                .ok_or_else(|| Error::Corrupted {
-                    key: format!("records {key:02x?}"),
-                    source: "not a record key".into(),
-                })
-        });
-        Box::new(ids)
+        Box::new(self.record_ids_in(kv::record_range(ws, kind, after), false))
     }
 }
 

@@ -7,6 +7,7 @@
 
 use crate::batch::{Change, Tree};
 use crate::encoding;
+use crate::highest::Highest;
 use crate::read::{View, decode_owner, decode_record};
 use crm_core::id::WorkspaceId;
 use crm_core::store::kv::{self, KvWrite};
@@ -16,40 +17,52 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The changes `commit` makes to `ws` as `view` sees it, each key once, in key order.
+/// `highest` must be the commit lock's (see [`Highest`]).
 ///
 /// # Errors
 /// What [`kv::apply_commit`] refuses ([`Error::Conflict`], [`Error::Invalid`]),
 /// [`Error::Corrupted`] for damaged stored bytes it reads, [`Error::Storage`] for failed
 /// reads or a record too large to journal.
-pub(crate) fn stage(view: &View<'_>, ws: WorkspaceId, commit: &Commit) -> Result<Vec<Change>> {
+pub(crate) fn stage(
+    view: &View<'_>,
+    highest: &mut Highest,
+    ws: WorkspaceId,
+    commit: &Commit,
+) -> Result<Vec<Change>> {
     let mut staged = Staged {
         view,
-        changes: BTreeMap::new(),
+        highest,
+        changes: Default::default(),
     };
     kv::apply_commit(&mut staged, ws, commit)?;
-    Ok(staged
-        .changes
-        .into_iter()
-        .map(|((tree, key), value)| Change { tree, key, value })
-        .collect())
+    let mut changes = Vec::new();
+    for (tree, staged) in Tree::ALL.into_iter().zip(staged.changes) {
+        changes.extend(
+            staged
+                .into_iter()
+                .map(|(key, value)| Change { tree, key, value }),
+        );
+    }
+    Ok(changes)
 }
 
-/// The changes so far, read through to the view.
+/// The changes so far (per tree, in [`Tree::ALL`] order), read through to the view.
 struct Staged<'v> {
     view: &'v View<'v>,
-    changes: BTreeMap<(Tree, Vec<u8>), Option<Vec<u8>>>,
+    highest: &'v mut Highest,
+    changes: [BTreeMap<Vec<u8>, Option<Vec<u8>>>; 3],
 }
 
 impl Staged<'_> {
     fn value(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        match self.changes.get(&(tree, key.to_vec())) {
+        match self.changes[tree.position()].get(key) {
             Some(staged) => Ok(staged.clone()),
             None => self.view.value(tree, key),
         }
     }
 
     fn set(&mut self, tree: Tree, key: Vec<u8>, value: Option<Vec<u8>>) {
-        self.changes.insert((tree, key), value);
+        self.changes[tree.position()].insert(key, value);
     }
 }
 
@@ -57,7 +70,13 @@ impl KvWrite for Staged<'_> {
     type Error = Error;
 
     fn record(&mut self, ws: WorkspaceId, kind: RecordKind, id: Uuid) -> Result<Option<Record>> {
-        match self.value(Tree::Records, &kv::record_key(ws, kind, id))? {
+        let key = kv::record_key(ws, kind, id);
+        if !self.changes[Tree::Records.position()].contains_key(&key)
+            && self.highest.above(self.view, ws, kind, id)?
+        {
+            return Ok(None);
+        }
+        match self.value(Tree::Records, &key)? {
             Some(bytes) => decode_record(ws, kind, id, &bytes).map(Some),
             None => Ok(None),
         }

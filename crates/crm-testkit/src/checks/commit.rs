@@ -175,4 +175,19 @@ pub async fn versions_are_checked(store: &Arc<dyn Store>) {
     assert!(listed.items.is_empty());
     // An empty commit is fine and does nothing.
     store.commit(WS, Commit::new()).await.unwrap();
+
+    // Creating is refused for any stored id, whether above, below or equal to the highest
+    // stored one (ids usually grow; a store may not assume they always do), and allowed
+    // again once the record is deleted.
+    let high = customer(20, None);
+    let low = customer(5, None);
+    store.commit(WS, put(&high)).await.unwrap();
+    store.commit(WS, put(&low)).await.unwrap();
+    assert_conflict(store.commit(WS, put(&low)).await);
+    assert_conflict(store.commit(WS, put(&high)).await);
+    let mut del = Commit::new();
+    del.delete(RecordKind::Customer, high.id.0, 1);
+    store.commit(WS, del).await.unwrap();
+    store.commit(WS, put(&high)).await.unwrap();
+    assert_conflict(store.commit(WS, put(&high)).await);
 }
