@@ -9,6 +9,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod intake_baseline;
 pub mod sqlite;
 
 use chrono::{Duration as TimeDelta, TimeZone, Utc};
