@@ -1,5 +1,7 @@
 //! How a [`crate::SledStore`] is opened: where, with how much cache, how durable.
 
+use crate::engine::MAX_PENDING_BYTES;
+use crate::journal::Sizes;
 use std::path::PathBuf;
 
 /// The cache [`SledConfig::new`] sets: 64 MiB.
@@ -54,6 +56,26 @@ pub struct SledConfig {
     /// the background, and the journal is synced once a second. Default
     /// `Some(`[`DEFAULT_FLUSH_EVERY_MS`]`)`.
     pub flush_every_ms: Option<u64>,
+    /// Internal sizes; the crate's tests make them small.
+    pub(crate) tuning: Tuning,
+}
+
+/// Sizes of the store's machinery, fixed for applications (see the crate docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tuning {
+    /// Journal segment sizes.
+    pub(crate) journal: Sizes,
+    /// Bytes of pending commits past which a commit waits for the applier.
+    pub(crate) pending_limit: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            journal: Sizes::DEFAULT,
+            pending_limit: MAX_PENDING_BYTES,
+        }
+    }
 }
 
 impl SledConfig {
@@ -65,6 +87,7 @@ impl SledConfig {
             cache_capacity: DEFAULT_CACHE_CAPACITY,
             durability: Durability::Flush,
             flush_every_ms: Some(DEFAULT_FLUSH_EVERY_MS),
+            tuning: Tuning::default(),
         }
     }
 

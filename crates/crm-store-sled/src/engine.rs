@@ -8,7 +8,8 @@ use crate::batch::Batch;
 use crate::config::{Durability, SledConfig};
 use crate::error::{open_error, storage};
 use crate::highest::Highest;
-use crate::journal::{self, Journal, Sizes};
+use crate::journal::{self, Journal};
+use crate::lock::LockRelease;
 use crate::memtable::Memtable;
 use crate::read::{Trees, View};
 use crate::{schema, staged};
@@ -49,6 +50,10 @@ pub(crate) struct Engine {
     /// Wakes commits waiting for room in the memtable.
     pub(crate) progress: tokio::sync::Notify,
     failure: Mutex<Option<String>>,
+    /// See [`Engine::make_room`].
+    pending_limit: usize,
+    /// Last: waits for sled's lock to go once everything above is dropped.
+    _lock: LockRelease,
 }
 
 impl Engine {
@@ -62,26 +67,10 @@ impl Engine {
             .flush_every_ms(config.flush_every_ms)
             .open()
             .map_err(|e| open_error(&config.path, e))?;
-        let tree = |name: &str| db.open_tree(name).map_err(storage);
-        let trees = Trees {
-            records: tree("records")?,
-            unique: tree("unique")?,
-            index: tree("index")?,
-        };
-        if schema::check_or_write(&tree("meta")?, &trees.records)? {
-            db.flush().map_err(storage)?;
-        }
-        let dir = config.path.join(JOURNAL_DIR);
-        let recovered = Journal::recover(&dir)?;
-        for batch in &recovered.batches {
-            apply(&trees, batch)?;
-        }
-        if !recovered.batches.is_empty() {
-            db.flush().map_err(storage)?;
-        }
-        journal::remove_recovered(&recovered)?;
-        let next_seq = recovered.batches.last().map_or(1, |b| b.seq + 1);
-        let journal = Journal::start(&dir, next_seq, Sizes::DEFAULT)?;
+        // sled holds the directory's lock now. Should what follows fail, `recover` drops
+        // sled, then `lock` waits for the lock's release.
+        let lock = LockRelease(config.path.join("db"));
+        let (db, trees, journal, next_seq) = recover(db, config)?;
         Ok(Engine {
             db,
             trees,
@@ -89,6 +78,7 @@ impl Engine {
             journal,
             durability: config.durability,
             sync_every: Duration::from_millis(config.flush_every_ms.unwrap_or(1000).max(1)),
+            pending_limit: config.tuning.pending_limit,
             committer: Mutex::new(Committer {
                 last_seq: next_seq - 1,
                 highest: Highest::default(),
@@ -97,6 +87,7 @@ impl Engine {
             doorbell: Doorbell::default(),
             progress: tokio::sync::Notify::new(),
             failure: Mutex::new(None),
+            _lock: lock,
         })
     }
 
@@ -169,18 +160,19 @@ impl Engine {
         result.map(|_| ())
     }
 
-    /// Waits while the pending commits take more than [`MAX_PENDING_BYTES`].
+    /// Waits while the pending commits take more than the limit ([`MAX_PENDING_BYTES`]).
     async fn make_room(self: &Arc<Self>) -> Result<()> {
-        while self.memtable.queued_bytes() > MAX_PENDING_BYTES {
+        while self.memtable.queued_bytes() > self.pending_limit {
             let progress = self.progress.notified();
             tokio::pin!(progress);
             progress.as_mut().enable();
-            if self.memtable.queued_bytes() <= MAX_PENDING_BYTES {
+            if self.memtable.queued_bytes() <= self.pending_limit {
                 break;
             }
-            // The applier takes only durable commits: make them so.
+            // The applier takes only durable commits: make them so, and wake it.
             let engine = self.clone();
             run_blocking(move || engine.sync()).await?;
+            self.doorbell.ring();
             progress.await;
             self.healthy()?;
         }
@@ -222,6 +214,32 @@ struct Committer {
     /// The last sequence number given out.
     last_seq: u64,
     highest: Highest,
+}
+
+/// Checks the schema version, replays the journal into sled and starts a new journal; gives
+/// back sled, its trees, the journal and the next sequence number.
+fn recover(db: sled::Db, config: &SledConfig) -> Result<(sled::Db, Trees, Journal, u64)> {
+    let tree = |name: &str| db.open_tree(name).map_err(storage);
+    let trees = Trees {
+        records: tree("records")?,
+        unique: tree("unique")?,
+        index: tree("index")?,
+    };
+    if schema::check_or_write(&tree("meta")?, &trees.records)? {
+        db.flush().map_err(storage)?;
+    }
+    let dir = config.path.join(JOURNAL_DIR);
+    let recovered = Journal::recover(&dir)?;
+    for batch in &recovered.batches {
+        apply(&trees, batch)?;
+    }
+    if !recovered.batches.is_empty() {
+        db.flush().map_err(storage)?;
+    }
+    journal::remove_recovered(&recovered)?;
+    let next_seq = recovered.batches.last().map_or(1, |b| b.seq + 1);
+    let journal = Journal::start(&dir, next_seq, config.tuning.journal)?;
+    Ok((db, trees, journal, next_seq))
 }
 
 /// Writes `batch` to sled's trees, one key after another (the journal, not sled, makes it

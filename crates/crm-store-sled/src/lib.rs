@@ -124,12 +124,15 @@ mod engine;
 mod error;
 mod highest;
 mod journal;
+mod lock;
 mod memtable;
 mod merge;
 mod read;
 mod schema;
 mod staged;
 mod store;
+#[cfg(test)]
+mod tests;
 
 pub use config::{DEFAULT_CACHE_CAPACITY, DEFAULT_FLUSH_EVERY_MS, Durability, SledConfig};
 pub use schema::SCHEMA_VERSION;

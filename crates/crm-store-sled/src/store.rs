@@ -15,11 +15,8 @@ use crm_core::store::{
     Capabilities, Commit, CustomerFilter, Page, PageRequest, Record, RecordKind, Store,
 };
 use crm_core::{Error, Result};
-use std::fs::TryLockError;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 /// The sled store: durable, embedded, one process at a time. See the [crate] docs.
@@ -29,10 +26,8 @@ use uuid::Uuid;
 /// releases the lock on the directory.
 #[derive(Debug)]
 pub struct SledStore {
-    // Dropped in this order, after `Drop::drop` has stopped the applier.
     engine: Arc<Engine>,
     applier: Option<JoinHandle<()>>,
-    _lock: LockRelease,
 }
 
 impl SledStore {
@@ -59,7 +54,6 @@ impl SledStore {
         Ok(SledStore {
             engine,
             applier: Some(applier),
-            _lock: LockRelease(config.path.join("db")),
         })
     }
 
@@ -99,33 +93,10 @@ impl Drop for SledStore {
             // keeps what it did not write.
             let _ = applier.join();
         }
+        // The engine goes with the last handle, here; it waits until sled has let go of
+        // the directory's lock.
     }
 }
-
-/// Waits, when dropped, until sled has let go of the lock on its `db` file: sled's I/O
-/// threads hold the file a moment after the last handle is gone, and reopening the store
-/// right after dropping it must work.
-#[derive(Debug)]
-struct LockRelease(PathBuf);
-
-impl Drop for LockRelease {
-    fn drop(&mut self) {
-        let deadline = Instant::now() + LOCK_RELEASE_WAIT;
-        while let Ok(file) = std::fs::File::open(&self.0) {
-            match file.try_lock() {
-                Ok(()) => return,
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_micros(200));
-                }
-                // Another process took it meanwhile, or locks do not work here.
-                Err(_) => return,
-            }
-        }
-    }
-}
-
-/// How long [`LockRelease`] waits at most.
-const LOCK_RELEASE_WAIT: Duration = Duration::from_secs(1);
 
 #[async_trait]
 impl Store for SledStore {

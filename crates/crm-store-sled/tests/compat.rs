@@ -18,6 +18,8 @@
 
 #![allow(clippy::unwrap_used)] // a test: failing loudly is its job
 
+mod raw;
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use crm_core::channel::{Channel, SocialNetwork};
 use crm_core::clock::ManualClock;
@@ -269,8 +271,9 @@ async fn v2_fixture_reads_back() {
 }
 
 fn stored_schema_version(dir: &Path) -> u32 {
-    let db = sled::open(dir).unwrap();
-    let bytes = db.open_tree("meta").unwrap().get("schema_version").unwrap();
+    let bytes = raw::with_sled(dir, |db| {
+        db.open_tree("meta").unwrap().get("schema_version").unwrap()
+    });
     u32::from_be_bytes(bytes.unwrap().as_ref().try_into().unwrap())
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)] // a test: failing loudly is its job
 
+mod raw;
+
 use crm_core::customer::{ContactKind, Customer, LifecycleStage};
 use crm_core::id::{StaffId, WorkspaceId};
 use crm_core::interaction::Direction;
@@ -120,13 +122,12 @@ async fn reopen_keeps_records_and_indexes() {
 async fn newer_schema_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let w = write_some(open(dir.path())).await;
-    {
-        let db = sled::open(dir.path()).unwrap();
+    raw::with_sled(dir.path(), |db| {
         let meta = db.open_tree("meta").unwrap();
         meta.insert("schema_version", &(SCHEMA_VERSION + 1).to_be_bytes())
             .unwrap();
         db.flush().unwrap();
-    }
+    });
     let err = SledStore::open(SledConfig::new(dir.path())).unwrap_err();
     assert!(
         matches!(err, Error::SchemaTooNew { found, supported }
@@ -134,15 +135,14 @@ async fn newer_schema_is_refused_and_left_untouched() {
         "{err:?}"
     );
     // The data is as it was: put the version back and read it.
-    {
-        let db = sled::open(dir.path()).unwrap();
+    raw::with_sled(dir.path(), |db| {
         let meta = db.open_tree("meta").unwrap();
         let stored = meta.get("schema_version").unwrap().unwrap();
         assert_eq!(&*stored, (SCHEMA_VERSION + 1).to_be_bytes().as_slice());
         meta.insert("schema_version", &SCHEMA_VERSION.to_be_bytes())
             .unwrap();
         db.flush().unwrap();
-    }
+    });
     let store = open(dir.path());
     let ali: Customer = store.fetch(w.ws, w.ali.id.0).await.unwrap();
     assert_eq!(ali, w.ali);
@@ -152,12 +152,11 @@ async fn newer_schema_is_refused_and_left_untouched() {
 fn garbage_schema_version_is_corrupted() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));
-    {
-        let db = sled::open(dir.path()).unwrap();
+    raw::with_sled(dir.path(), |db| {
         let meta = db.open_tree("meta").unwrap();
         meta.insert("schema_version", b"v1".as_slice()).unwrap();
         db.flush().unwrap();
-    }
+    });
     let err = SledStore::open(SledConfig::new(dir.path())).unwrap_err();
     assert!(matches!(err, Error::Corrupted { .. }), "{err:?}");
 }
@@ -166,8 +165,9 @@ fn garbage_schema_version_is_corrupted() {
 fn new_store_records_the_schema_version() {
     let dir = tempfile::tempdir().unwrap();
     drop(open(dir.path()));
-    let db = sled::open(dir.path()).unwrap();
-    let stored = db.open_tree("meta").unwrap().get("schema_version").unwrap();
+    let stored = raw::with_sled(dir.path(), |db| {
+        db.open_tree("meta").unwrap().get("schema_version").unwrap()
+    });
     assert_eq!(
         stored.as_deref(),
         Some(SCHEMA_VERSION.to_be_bytes().as_slice())
@@ -204,7 +204,7 @@ async fn a_dropped_store_can_be_reopened_at_once() {
         store.commit(w.ws, commit).await.unwrap();
         drop(store);
         // Right away, by sled itself (the lock is free) and by the store (all is there).
-        drop(sled::open(dir.path()).unwrap());
+        raw::with_sled(dir.path(), |_| ());
         let sara: Customer = open(dir.path()).fetch(w.ws, w.sara.id.0).await.unwrap();
         assert_eq!(sara.version, round + 2);
     }
@@ -221,14 +221,13 @@ async fn damaged_record_bytes_are_corrupted_not_a_panic() {
         b"".as_slice(),
         &[0x01, 0x80][..], // an empty map: required fields missing
     ] {
-        {
-            let db = sled::open(dir.path()).unwrap();
+        raw::with_sled(dir.path(), |db| {
             db.open_tree("records")
                 .unwrap()
                 .insert(key.as_slice(), garbage)
                 .unwrap();
             db.flush().unwrap();
-        }
+        });
         let store = open(dir.path());
         let err = store
             .get(w.ws, RecordKind::Customer, w.ali.id.0)
@@ -263,8 +262,7 @@ async fn damaged_record_bytes_are_corrupted_not_a_panic() {
 async fn a_record_under_another_records_key_is_corrupted() {
     let dir = tempfile::tempdir().unwrap();
     let w = write_some(open(dir.path())).await;
-    {
-        let db = sled::open(dir.path()).unwrap();
+    raw::with_sled(dir.path(), |db| {
         let records = db.open_tree("records").unwrap();
         let sara = records
             .get(kv::record_key(w.ws, RecordKind::Customer, w.sara.id.0))
@@ -274,7 +272,7 @@ async fn a_record_under_another_records_key_is_corrupted() {
             .insert(kv::record_key(w.ws, RecordKind::Customer, w.ali.id.0), sara)
             .unwrap();
         db.flush().unwrap();
-    }
+    });
     let store = open(dir.path());
     let err = store
         .get(w.ws, RecordKind::Customer, w.ali.id.0)
