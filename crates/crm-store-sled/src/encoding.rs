@@ -21,6 +21,8 @@
 
 use crm_core::store::{Record, RecordKind};
 use crm_core::{BoxError, Error, Result};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 /// Format byte: MessagePack with named fields.
 pub const FORMAT_MSGPACK_NAMED: u8 = 1;
@@ -32,7 +34,7 @@ pub const FORMAT_MSGPACK_NAMED: u8 = 1;
 pub fn encode(record: &Record) -> Result<Vec<u8>> {
     let whole = rmp_serde::to_vec_named(record).map_err(Error::storage)?;
     let head = envelope_head(record.kind()).map_err(Error::storage)?;
-    let body = whole.strip_prefix(head.as_slice()).ok_or_else(|| {
+    let body = whole.strip_prefix(&*head).ok_or_else(|| {
         Error::storage(format!(
             "{} records do not serialise as {{kind, record}}",
             record.kind()
@@ -50,8 +52,17 @@ pub fn encode(record: &Record) -> Result<Vec<u8>> {
 /// [`Error::Corrupted`] for an unknown format byte or bytes that do not decode as a record
 /// of `kind`.
 pub fn decode(kind: RecordKind, bytes: &[u8], location: &str) -> Result<Record> {
+    decode_at(kind, bytes, || location.to_owned())
+}
+
+/// [`decode`], naming the bytes only when they do not decode.
+pub(crate) fn decode_at(
+    kind: RecordKind,
+    bytes: &[u8],
+    location: impl Fn() -> String,
+) -> Result<Record> {
     let corrupted = |source: BoxError| Error::Corrupted {
-        key: location.to_owned(),
+        key: location(),
         source,
     };
     let Some((&format, body)) = bytes.split_first() else {
@@ -60,7 +71,9 @@ pub fn decode(kind: RecordKind, bytes: &[u8], location: &str) -> Result<Record> 
     if format != FORMAT_MSGPACK_NAMED {
         return Err(corrupted(format!("unknown format byte {format}").into()));
     }
-    let mut whole = envelope_head(kind).map_err(corrupted)?;
+    let head = envelope_head(kind).map_err(corrupted)?;
+    let mut whole = Vec::with_capacity(head.len() + body.len());
+    whole.extend_from_slice(&head);
     whole.extend_from_slice(body);
     let record: Record = rmp_serde::from_slice(&whole).map_err(|e| corrupted(Box::new(e)))?;
     if record.kind() != kind {
@@ -72,8 +85,22 @@ pub fn decode(kind: RecordKind, bytes: &[u8], location: &str) -> Result<Record> 
 }
 
 /// The MessagePack of `{kind: <kind>, record: ` : a map of two, its first entry, the second
-/// key.
-fn envelope_head(kind: RecordKind) -> Result<Vec<u8>, BoxError> {
+/// key (made once per kind).
+fn envelope_head(kind: RecordKind) -> Result<Cow<'static, [u8]>, BoxError> {
+    static HEADS: OnceLock<Vec<(RecordKind, Vec<u8>)>> = OnceLock::new();
+    let heads = HEADS.get_or_init(|| {
+        RecordKind::ALL
+            .into_iter()
+            .filter_map(|k| make_envelope_head(k).ok().map(|head| (k, head)))
+            .collect()
+    });
+    match heads.iter().find(|(k, _)| *k == kind) {
+        Some((_, head)) => Ok(Cow::Borrowed(head)),
+        None => make_envelope_head(kind).map(Cow::Owned),
+    }
+}
+
+fn make_envelope_head(kind: RecordKind) -> Result<Vec<u8>, BoxError> {
     const FIXMAP_OF_TWO: u8 = 0x82;
     let mut head = vec![FIXMAP_OF_TWO];
     for text in ["kind", kind.as_str(), "record"] {

@@ -150,11 +150,10 @@ pub(crate) fn decode_record(
     id: Uuid,
     bytes: &[u8],
 ) -> Result<Record> {
-    let location = record_location(ws, kind, id);
-    let record = encoding::decode(kind, bytes, &location)?;
+    let record = encoding::decode_at(kind, bytes, || record_location(ws, kind, id))?;
     if record.id() != id {
         return Err(Error::Corrupted {
-            key: location,
+            key: record_location(ws, kind, id),
             source: format!("the value holds record {}", record.id()).into(),
         });
     }
