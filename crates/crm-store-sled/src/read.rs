@@ -38,6 +38,26 @@ impl Trees {
     }
 }
 
+/// A value as read: a pending commit's copy, or sled's own (shared, not copied).
+#[derive(Debug, Clone)]
+pub(crate) enum Bytes {
+    /// From the memtable.
+    Pending(Vec<u8>),
+    /// From sled.
+    Stored(sled::IVec),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Pending(bytes) => bytes,
+            Bytes::Stored(bytes) => bytes,
+        }
+    }
+}
+
 /// What a reader sees: the memtable's pending commits over sled's trees.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct View<'a> {
@@ -47,16 +67,16 @@ pub(crate) struct View<'a> {
 
 impl View<'_> {
     /// The value of `key` in `tree`.
-    pub(crate) fn value(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    pub(crate) fn value(&self, tree: Tree, key: &[u8]) -> Result<Option<Bytes>> {
         match self.memtable.get(tree, key) {
-            Pending::Put(value) => Ok(Some(value)),
+            Pending::Put(value) => Ok(Some(Bytes::Pending(value))),
             Pending::Removed => Ok(None),
             Pending::Absent => Ok(self
                 .trees
                 .get(tree)
                 .get(key)
                 .map_err(storage)?
-                .map(|v| v.to_vec())),
+                .map(Bytes::Stored)),
         }
     }
 

@@ -8,7 +8,7 @@
 use crate::batch::{Change, Tree};
 use crate::encoding;
 use crate::highest::Highest;
-use crate::read::{View, decode_owner, decode_record};
+use crate::read::{Bytes, View, decode_owner, decode_record};
 use crm_core::id::WorkspaceId;
 use crm_core::store::kv::{self, KvWrite};
 use crm_core::store::{Commit, Record, RecordKind};
@@ -54,9 +54,9 @@ struct Staged<'v> {
 }
 
 impl Staged<'_> {
-    fn value(&self, tree: Tree, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    fn value(&self, tree: Tree, key: &[u8]) -> Result<Option<Bytes>> {
         match self.changes[tree.position()].get(key) {
-            Some(staged) => Ok(staged.clone()),
+            Some(staged) => Ok(staged.clone().map(Bytes::Pending)),
             None => self.view.value(tree, key),
         }
     }
