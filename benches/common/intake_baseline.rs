@@ -7,8 +7,8 @@ use chrono::Utc;
 use crm_core::Crm;
 use crm_core::Session;
 use crm_core::channel::Channel;
-use crm_core::customer::{ContactKind, ContactPoint, Customer, LifecycleStage, Party};
-use crm_core::id::{CustomerId, RequestId};
+use crm_core::customer::{ContactKind, ContactPoint, Customer, LifecycleStage};
+use crm_core::id::RequestId;
 use crm_core::normalize::Region;
 use crm_core::request::Request;
 use crm_core::service::{InboundMessage, NewStaff, Sender};
@@ -17,7 +17,7 @@ use crm_core::store::{Record, Store};
 use crm_store_memory::MemoryStore;
 use crm_store_sled::encoding;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -258,28 +258,7 @@ fn audit(
 
 /// The lead intake makes of a new sender.
 fn lead(from: &str, now: chrono::DateTime<Utc>) -> Result<Customer, Box<dyn std::error::Error>> {
-    Ok(Customer {
-        id: CustomerId(Uuid::now_v7()),
-        version: 1,
-        party: Party::Person {
-            given_name: from.split('@').next().unwrap_or("").to_owned(),
-            family_name: String::new(),
-            organisation: None,
-        },
-        stage: LifecycleStage::Lead,
-        owner: None,
-        tags: BTreeSet::new(),
-        fields: BTreeMap::new(),
-        occasions: Vec::new(),
-        consent: BTreeMap::new(),
-        contacts: vec![ContactPoint::parse(
-            ContactKind::Email,
-            from,
-            None,
-            Region::IR,
-        )?],
-        merged_into: None,
-        created_at: now,
-        updated_at: now,
-    })
+    let contact = ContactPoint::parse(ContactKind::Email, from, None, Region::IR)?;
+    let name = from.split('@').next().unwrap_or("");
+    Ok(super::sqlite::lead(name, "", vec![contact], now))
 }

@@ -231,12 +231,21 @@ fn create_with(conn: &Connection, i: u64) -> Result<()> {
 /// The customer record the services would build for customer `i`.
 fn build_customer(i: u64) -> Result<Customer> {
     let (given, family) = names(i);
-    let now = Utc::now();
     let contacts = vec![
         ContactPoint::parse(ContactKind::Email, &email(i), None, Region::IR)?,
         ContactPoint::parse(ContactKind::Mobile, &mobile(i), None, Region::IR)?,
     ];
-    Ok(Customer {
+    Ok(lead(given, family, contacts, Utc::now()))
+}
+
+/// A new person at stage lead, as the services build one.
+pub fn lead(
+    given: &str,
+    family: &str,
+    contacts: Vec<ContactPoint>,
+    now: chrono::DateTime<Utc>,
+) -> Customer {
+    Customer {
         id: CustomerId(Uuid::now_v7()),
         version: 1,
         party: Party::Person {
@@ -254,7 +263,7 @@ fn build_customer(i: u64) -> Result<Customer> {
         merged_into: None,
         created_at: now,
         updated_at: now,
-    })
+    }
 }
 
 /// Inserts customer `i`, its contact keys and its audit row (inside the caller's

@@ -4,10 +4,11 @@
 use crate::journal::Sizes;
 use crate::{Durability, SledConfig, SledStore};
 use crm_core::customer::ContactKind;
+use crm_core::id::WorkspaceId;
 use crm_core::service::{NewCustomer, NewStaff};
 use crm_core::staff::Role;
 use crm_core::store::{CustomerFilter, PageRequest, Store};
-use crm_core::{Crm, Error};
+use crm_core::{Crm, Error, Session};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,7 +17,17 @@ fn customer(n: usize) -> NewCustomer {
         .contact(ContactKind::Email, &format!("c{n}@example.com"))
 }
 
-async fn listed(store: &SledStore, ws: crm_core::id::WorkspaceId) -> usize {
+/// A new workspace on `store` and its administrator's session.
+async fn workspace(store: &Arc<SledStore>) -> (WorkspaceId, Session) {
+    let crm = Crm::new(store.clone());
+    let (ws, admin) = crm
+        .create_workspace("Acme", "IR", NewStaff::new("Sara", Role::Admin))
+        .await
+        .unwrap();
+    (ws.id, crm.session(ws.id, admin.id).await.unwrap())
+}
+
+async fn listed(store: &SledStore, ws: WorkspaceId) -> usize {
     store
         .list_customers(ws, &CustomerFilter::default(), &PageRequest::first(1000))
         .await
@@ -36,12 +47,7 @@ async fn commits_wait_for_the_applier_past_the_pending_limit() {
             .flush_every_ms(None);
         config.tuning.pending_limit = 1;
         let store = Arc::new(SledStore::open(config).unwrap());
-        let crm = Crm::new(store.clone());
-        let (ws, admin) = crm
-            .create_workspace("Acme", "IR", NewStaff::new("Sara", Role::Admin))
-            .await
-            .unwrap();
-        let s = crm.session(ws.id, admin.id).await.unwrap();
+        let (ws, s) = workspace(&store).await;
         let mut writers = Vec::new();
         for w in 0..4 {
             let s = s.clone();
@@ -54,11 +60,11 @@ async fn commits_wait_for_the_applier_past_the_pending_limit() {
         for w in writers {
             w.await.unwrap();
         }
-        assert_eq!(listed(&store, ws.id).await, 40, "{durability:?}");
-        drop((s, crm, store));
+        assert_eq!(listed(&store, ws).await, 40, "{durability:?}");
+        drop((s, store));
         let store = SledStore::open(SledConfig::new(dir.path())).unwrap();
         assert_eq!(
-            listed(&store, ws.id).await,
+            listed(&store, ws).await,
             40,
             "{durability:?} after reopening"
         );
@@ -76,12 +82,7 @@ async fn a_failed_journal_fails_the_store_and_reads_go_on() {
         max: 4096,
     };
     let store = Arc::new(SledStore::open(config).unwrap());
-    let crm = Crm::new(store.clone());
-    let (ws, admin) = crm
-        .create_workspace("Acme", "IR", NewStaff::new("Sara", Role::Admin))
-        .await
-        .unwrap();
-    let s = crm.session(ws.id, admin.id).await.unwrap();
+    let (ws, s) = workspace(&store).await;
     s.create_customer(customer(0)).await.unwrap();
     // The next segment cannot be made once the journal's directory is gone.
     std::fs::remove_dir_all(journal_dir(dir.path())).unwrap();
@@ -103,7 +104,7 @@ async fn a_failed_journal_fails_the_store_and_reads_go_on() {
         .await
         .unwrap();
     assert!(found.is_some());
-    assert!(listed(&store, ws.id).await >= created);
+    assert!(listed(&store, ws).await >= created);
 }
 
 fn journal_dir(store: &Path) -> std::path::PathBuf {

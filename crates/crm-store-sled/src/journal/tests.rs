@@ -26,6 +26,12 @@ fn segment_files(dir: &Path) -> Vec<String> {
     names
 }
 
+/// The sequence numbers of the batches the journal in `dir` holds.
+fn recovered_seqs(dir: &Path) -> Vec<u64> {
+    let recovered = Journal::recover(dir).unwrap();
+    recovered.batches.iter().map(|b| b.seq).collect()
+}
+
 /// Queues and syncs batches `from..=to`, `len` value bytes each, one sync per batch.
 fn write(journal: &Journal, from: u64, to: u64, len: usize) {
     for seq in from..=to {
@@ -45,8 +51,7 @@ fn synced_batches_are_recovered_in_order_across_segments() {
     assert!(names.len() >= 3, "{names:?}");
     assert_eq!(names[0], "00000000000000000001.log");
     let recovered = Journal::recover(dir.path()).unwrap();
-    let seqs: Vec<u64> = recovered.batches.iter().map(|b| b.seq).collect();
-    assert_eq!(seqs, (1..=40).collect::<Vec<_>>());
+    assert_eq!(recovered_seqs(dir.path()), (1..=40).collect::<Vec<_>>());
     assert_eq!(recovered.batches[7], batch(8, 30));
     assert_eq!(recovered.segments.len(), names.len());
 }
@@ -62,13 +67,7 @@ fn a_group_sync_writes_every_queued_batch_once() {
     // The sync for batch 5 takes 6, 7 and 8 along; a later sync for 7 has nothing to do.
     assert_eq!(journal.sync_through(5).unwrap(), 8);
     assert_eq!(journal.sync_through(7).unwrap(), 8);
-    let seqs: Vec<u64> = Journal::recover(dir.path())
-        .unwrap()
-        .batches
-        .iter()
-        .map(|b| b.seq)
-        .collect();
-    assert_eq!(seqs, vec![5, 6, 7, 8]);
+    assert_eq!(recovered_seqs(dir.path()), vec![5, 6, 7, 8]);
 }
 
 #[test]
@@ -174,13 +173,7 @@ fn a_torn_tail_of_the_last_segment_is_dropped() {
     drop(journal);
     let last = segment_files(dir.path()).len() - 1;
     damage(dir.path(), last);
-    let seqs: Vec<u64> = Journal::recover(dir.path())
-        .unwrap()
-        .batches
-        .iter()
-        .map(|b| b.seq)
-        .collect();
-    assert_eq!(seqs, (1..=11).collect::<Vec<_>>());
+    assert_eq!(recovered_seqs(dir.path()), (1..=11).collect::<Vec<_>>());
 }
 
 #[test]
