@@ -23,9 +23,11 @@
 //! [`Durability::Buffered`]: crate::Durability::Buffered
 //! [`SledConfig::flush_every_ms`]: crate::SledConfig::flush_every_ms
 
+use crate::config::Durability;
 use crate::engine::{Engine, apply};
 use crate::error::storage;
-use crm_core::Result;
+use crm_core::{Error, Result};
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -36,21 +38,23 @@ pub(crate) const APPLY_DELAY: Duration = Duration::from_millis(10);
 /// Batches applied between two looks at the memtable.
 const ROUND: usize = 256;
 
-/// Runs the applier until told to stop or the store fails.
+/// Runs the applier until told to stop or the store fails (a panic, which would be a bug,
+/// fails the store too, so that no commit waits for it forever).
 pub(crate) fn run(engine: Arc<Engine>) {
     let mut last_sync = Instant::now();
     loop {
-        let stop = engine
-            .doorbell
-            .wait(APPLY_DELAY, || engine.memtable.queued_bytes() > 0);
+        let stop = engine.doorbell.wait(|| next_round_in(&engine, last_sync));
         if engine.failed() {
             break;
         }
-        let result = if stop {
-            finish(&engine)
-        } else {
-            round(&engine, &mut last_sync)
-        };
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if stop {
+                finish(&engine)
+            } else {
+                round(&engine, &mut last_sync)
+            }
+        }))
+        .unwrap_or_else(|_| Err(Error::storage("the applier thread panicked")));
         engine.progress.notify_waiters();
         if let Err(e) = result {
             engine.fail(&e);
@@ -61,6 +65,27 @@ pub(crate) fn run(engine: Arc<Engine>) {
         }
     }
     engine.progress.notify_waiters();
+}
+
+/// How long the applier may sleep before its next round: until woken when nothing is
+/// pending; [`APPLY_DELAY`] when pending commits are durable (or soon will be: a durable
+/// commit's committer is syncing); until the next journal sync when they wait for it
+/// ([`Durability::Buffered`]).
+fn next_round_in(engine: &Engine, last_sync: Instant) -> Option<Duration> {
+    if engine.memtable.queued_bytes() == 0 {
+        return None;
+    }
+    let waits_for_sync = engine.durability == Durability::Buffered
+        && engine
+            .memtable
+            .ready(engine.journal.durable(), 1)
+            .is_empty();
+    if waits_for_sync {
+        let until_sync = engine.sync_every.saturating_sub(last_sync.elapsed());
+        Some(until_sync.max(APPLY_DELAY))
+    } else {
+        Some(APPLY_DELAY)
+    }
 }
 
 fn round(engine: &Engine, last_sync: &mut Instant) -> Result<()> {
@@ -153,13 +178,13 @@ impl Doorbell {
         self.rings.notify_one();
     }
 
-    /// The applier's sleep: until rung, or for `delay` when `pending()` (asked under the
-    /// bell's lock, so that a commit published meanwhile either is seen or rings). Returns
-    /// true when told to stop.
-    fn wait(&self, delay: Duration, pending: impl Fn() -> bool) -> bool {
+    /// The applier's sleep: until rung, or for what `delay()` says (asked under the bell's
+    /// lock, so that a commit published meanwhile either is seen or rings; `None`: nothing
+    /// pending, sleep until rung). Returns true when told to stop.
+    fn wait(&self, delay: impl Fn() -> Option<Duration>) -> bool {
         let mut bell = self.lock();
         if !bell.rung && !bell.stop {
-            if pending() {
+            if let Some(delay) = delay() {
                 bell = match self.rings.wait_timeout(bell, delay) {
                     Ok((bell, _)) => bell,
                     Err(poisoned) => poisoned.into_inner().0,
@@ -173,7 +198,7 @@ impl Doorbell {
                 bell.rung = false;
                 if !bell.stop {
                     // Woken by the first commit: gather more.
-                    bell = match self.rings.wait_timeout(bell, delay) {
+                    bell = match self.rings.wait_timeout(bell, APPLY_DELAY) {
                         Ok((bell, _)) => bell,
                         Err(poisoned) => poisoned.into_inner().0,
                     };

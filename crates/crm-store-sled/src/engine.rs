@@ -256,10 +256,11 @@ pub(crate) fn apply(trees: &Trees, batch: &Batch) -> Result<()> {
     Ok(())
 }
 
-/// Runs blocking `work` from async code without stalling the runtime's other tasks: in
-/// place on a multi-threaded tokio runtime (`block_in_place`, no hand-off to another
-/// thread: the cheapest for a short `fdatasync`), on the blocking pool of a current-thread
-/// runtime, and directly outside tokio.
+/// Runs blocking `work` from async code without stalling the runtime's other tasks: on this
+/// thread on a multi-threaded tokio runtime (`block_in_place`: tokio moves the worker's
+/// other tasks to another thread; the work itself is not handed over, which is the
+/// cheapest for a short `fdatasync`), on the blocking pool of a current-thread runtime, and
+/// directly outside tokio.
 async fn run_blocking(work: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
