@@ -2,8 +2,8 @@
 //!
 //! A directory of segment files named by the sequence number of their first batch
 //! (`00000000000000000042.log`). Commits are queued in memory ([`Journal::enqueue`], in
-//! commit order); [`Journal::sync`] writes everything queued after the last entry of the
-//! current segment and makes it durable with one `fdatasync`. Whoever syncs writes the
+//! commit order); [`Journal::sync_through`] writes everything queued after the last entry
+//! of the current segment and makes it durable with one `fdatasync`. Whoever syncs writes the
 //! batches of every commit queued before it: concurrent committers share one sync (group
 //! commit).
 //!
@@ -133,7 +133,10 @@ impl Journal {
         }
         segments.sort();
         for (i, path) in segments.iter().enumerate() {
-            let scan = segment::scan(path).map_err(|e| corrupted(path, e.to_string()))?;
+            let scan = segment::scan(path).map_err(|e| match e.kind() {
+                io::ErrorKind::InvalidData => corrupted(path, e.to_string()),
+                _ => io_error("reading a journal segment", path, e),
+            })?;
             let last_segment = i + 1 == segments.len();
             if let Some((offset, why)) = scan.stopped_at
                 && !last_segment
@@ -162,9 +165,16 @@ impl Journal {
     pub(crate) fn start(dir: &Path, next_seq: u64, sizes: Sizes) -> Result<Journal> {
         std::fs::create_dir_all(dir)
             .map_err(|e| io_error("creating the journal directory", dir, e))?;
+        // Made under a spare's name and renamed once whole: a crash meanwhile leaves a spare,
+        // which the next open removes, never a half-written segment.
+        let spare = dir.join(format!("{:020}{SPARE_SUFFIX}", u64::MAX));
+        let _ = std::fs::remove_file(&spare);
+        let mut current = Segment::create(&spare, sizes.first)
+            .map_err(|e| io_error("creating a journal segment", &spare, e))?;
         let path = segment_path(dir, next_seq);
-        let current = Segment::create(&path, sizes.first)
-            .map_err(|e| io_error("creating a journal segment", &path, e))?;
+        current
+            .rename(&path)
+            .map_err(|e| io_error("naming a journal segment", &path, e))?;
         sync_dir(dir)?;
         Ok(Journal {
             dir: dir.to_owned(),

@@ -226,3 +226,18 @@ fn a_failed_write_poisons_the_journal() {
     assert!(err.to_string().contains("failed earlier"), "{err}");
     assert_eq!(journal.durable(), 1);
 }
+
+#[test]
+fn a_half_made_first_segment_is_a_spare_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    // What a crash while `start` writes the first segment leaves: a spare, cut short.
+    std::fs::write(
+        dir.path().join(format!("{:020}{SPARE_SUFFIX}", u64::MAX)),
+        b"crm-",
+    )
+    .unwrap();
+    assert!(Journal::recover(dir.path()).unwrap().batches.is_empty());
+    let journal = Journal::start(dir.path(), 1, SMALL).unwrap();
+    write(&journal, 1, 1, 10);
+    assert_eq!(segment_files(dir.path()), vec!["00000000000000000001.log"]);
+}
