@@ -28,7 +28,6 @@ use crate::engine::{Engine, apply};
 use crate::error::storage;
 use crm_core::{Error, Result};
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -41,17 +40,23 @@ const ROUND: usize = 256;
 /// Runs the applier until told to stop or the store fails (a panic, which would be a bug,
 /// fails the store too, so that no commit waits for it forever).
 pub(crate) fn run(engine: Arc<Engine>) {
-    let mut last_sync = Instant::now();
+    let mut state = State {
+        last_sync: Instant::now(),
+        // Opening replayed the journal: sled holds every batch up to here.
+        applied: engine.journal.durable(),
+    };
     loop {
-        let stop = engine.doorbell.wait(|| next_round_in(&engine, last_sync));
+        let stop = engine
+            .doorbell
+            .wait(|| next_round_in(&engine, state.last_sync));
         if engine.failed() {
             break;
         }
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             if stop {
-                finish(&engine)
+                finish(&engine, &mut state)
             } else {
-                round(&engine, &mut last_sync)
+                round(&engine, &mut state)
             }
         }))
         .unwrap_or_else(|_| Err(Error::storage("the applier thread panicked")));
@@ -88,21 +93,30 @@ fn next_round_in(engine: &Engine, last_sync: Instant) -> Option<Duration> {
     }
 }
 
-fn round(engine: &Engine, last_sync: &mut Instant) -> Result<()> {
-    if last_sync.elapsed() >= engine.sync_every {
+/// What the applier keeps from round to round.
+struct State {
+    /// When it last synced the journal itself.
+    last_sync: Instant,
+    /// The last sequence number written to sled.
+    applied: u64,
+}
+
+fn round(engine: &Engine, state: &mut State) -> Result<()> {
+    if state.last_sync.elapsed() >= engine.sync_every {
         engine.sync()?;
-        *last_sync = Instant::now();
+        state.last_sync = Instant::now();
     }
-    apply_durable(engine)?;
-    checkpoint(engine)?;
+    apply_durable(engine, &mut state.applied)?;
+    checkpoint(engine, state.applied)?;
     if engine.journal.wants_spare() {
         engine.journal.install_spare()?;
     }
     Ok(())
 }
 
-/// Writes every durable pending batch to sled and retires it from the memtable.
-fn apply_durable(engine: &Engine) -> Result<()> {
+/// Writes every durable pending batch to sled and retires it from the memtable; `applied`
+/// follows.
+fn apply_durable(engine: &Engine, applied: &mut u64) -> Result<()> {
     loop {
         let ready = engine.memtable.ready(engine.journal.durable(), ROUND);
         if ready.is_empty() {
@@ -110,19 +124,20 @@ fn apply_durable(engine: &Engine) -> Result<()> {
         }
         for batch in ready {
             apply(&engine.trees, &batch)?;
-            engine.applied.store(batch.seq, Ordering::Release);
+            *applied = batch.seq;
             engine.memtable.retire(&batch);
         }
         engine.progress.notify_waiters();
     }
 }
 
-/// Removes the closed journal segments once sled has all their batches on disk.
-fn checkpoint(engine: &Engine) -> Result<()> {
+/// Removes the closed journal segments once sled (which holds batches up to `applied`) has
+/// all their batches on disk.
+fn checkpoint(engine: &Engine, applied: u64) -> Result<()> {
     let Some(through) = engine.journal.closed_through() else {
         return Ok(());
     };
-    if engine.applied.load(Ordering::Acquire) < through {
+    if applied < through {
         return Ok(());
     }
     engine.db.flush().map_err(storage)?;
@@ -130,9 +145,9 @@ fn checkpoint(engine: &Engine) -> Result<()> {
 }
 
 /// The last round: everything durable, in sled, on disk; the journal removed.
-fn finish(engine: &Engine) -> Result<()> {
+fn finish(engine: &Engine, state: &mut State) -> Result<()> {
     engine.sync()?;
-    apply_durable(engine)?;
+    apply_durable(engine, &mut state.applied)?;
     engine.db.flush().map_err(storage)?;
     engine.journal.remove_all()
 }

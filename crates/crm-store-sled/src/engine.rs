@@ -16,7 +16,6 @@ use crate::{schema, staged};
 use crm_core::id::WorkspaceId;
 use crm_core::store::Commit;
 use crm_core::{Error, Result};
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -43,8 +42,6 @@ pub(crate) struct Engine {
     pub(crate) sync_every: Duration,
     /// Serialises checking and publishing.
     committer: Mutex<Committer>,
-    /// The last sequence number written to sled.
-    pub(crate) applied: AtomicU64,
     /// Wakes the applier.
     pub(crate) doorbell: Doorbell,
     /// Wakes commits waiting for room in the memtable.
@@ -83,7 +80,6 @@ impl Engine {
                 last_seq: next_seq - 1,
                 highest: Highest::default(),
             }),
-            applied: AtomicU64::new(next_seq - 1),
             doorbell: Doorbell::default(),
             progress: tokio::sync::Notify::new(),
             failure: Mutex::new(None),
@@ -246,7 +242,7 @@ fn recover(db: sled::Db, config: &SledConfig) -> Result<(sled::Db, Trees, Journa
 /// atomic: after a crash, the batch is replayed whole).
 pub(crate) fn apply(trees: &Trees, batch: &Batch) -> Result<()> {
     for change in &batch.changes {
-        let tree = trees.get(change.tree);
+        let tree = trees.of(change.tree);
         match &change.value {
             Some(value) => tree.insert(&change.key, value.as_slice()),
             None => tree.remove(&change.key),

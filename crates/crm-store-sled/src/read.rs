@@ -29,7 +29,7 @@ pub(crate) struct Trees {
 
 impl Trees {
     /// The sled tree of `tree`.
-    pub(crate) fn get(&self, tree: Tree) -> &sled::Tree {
+    pub(crate) fn of(&self, tree: Tree) -> &sled::Tree {
         match tree {
             Tree::Records => &self.records,
             Tree::Unique => &self.unique,
@@ -73,7 +73,7 @@ impl View<'_> {
             Pending::Removed => Ok(None),
             Pending::Absent => Ok(self
                 .trees
-                .get(tree)
+                .of(tree)
                 .get(key)
                 .map_err(storage)?
                 .map(Bytes::Stored)),
@@ -115,7 +115,7 @@ impl View<'_> {
             return Box::new(std::iter::empty());
         }
         let pending = self.memtable.keys_in(tree, &range.start, &range.end);
-        let stored = self.trees.get(tree).range(range.start..range.end).keys();
+        let stored = self.trees.of(tree).range(range.start..range.end).keys();
         let stored = stored.map(|k| k.map(|k| k.to_vec()).map_err(storage));
         if reverse {
             Box::new(merge(stored.rev(), pending, true))

@@ -71,15 +71,14 @@ impl KvWrite for Staged<'_> {
 
     fn record(&mut self, ws: WorkspaceId, kind: RecordKind, id: Uuid) -> Result<Option<Record>> {
         let key = kv::record_key(ws, kind, id);
-        if !self.changes[Tree::Records.position()].contains_key(&key)
-            && self.highest.above(self.view, ws, kind, id)?
-        {
-            return Ok(None);
-        }
-        match self.value(Tree::Records, &key)? {
-            Some(bytes) => decode_record(ws, kind, id, &bytes).map(Some),
-            None => Ok(None),
-        }
+        let bytes = match self.changes[Tree::Records.position()].get(&key) {
+            Some(staged) => staged.clone().map(Bytes::Pending),
+            None if self.highest.above(self.view, ws, kind, id)? => None,
+            None => self.view.value(Tree::Records, &key)?,
+        };
+        bytes
+            .map(|bytes| decode_record(ws, kind, id, &bytes))
+            .transpose()
     }
 
     fn put_record(&mut self, ws: WorkspaceId, record: &Record) -> Result<()> {
