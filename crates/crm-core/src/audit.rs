@@ -1,7 +1,13 @@
 //! The audit trail: who changed what, when.
 
+mod indexes;
+mod trail;
+pub use indexes::BY_RECORD;
+
+pub use trail::trail;
+
 use crate::id::{AuditId, StaffId};
-use crate::store::RecordRef;
+use crate::record::RecordRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,6 @@
 //! The one error type of crm-rs.
 
-use crate::store::RecordKind;
+use crate::record::{RecordKind, RecordRef};
 use uuid::Uuid;
 
 /// A boxed error from a backend or notifier, kept as the `source` of an [`Error`].
@@ -36,6 +36,18 @@ pub enum Error {
         field: String,
         /// Why it was refused, for a person to read.
         reason: String,
+    },
+    /// What a create or a change would claim (a contact point, a work email) already belongs
+    /// to another record: doing it again cannot succeed. Nothing was stored.
+    #[error("{}", already_exists(.key, .holder, .holder_name.as_deref()))]
+    AlreadyExists {
+        /// The unique key, e.g. `email:ali@example.com`.
+        key: String,
+        /// The record that holds it.
+        holder: RecordRef,
+        /// The holder's name, for a person to read (a customer's or staff member's name),
+        /// when it could be read.
+        holder_name: Option<String>,
     },
     /// The actor may not do this.
     #[error("unauthorized: {reason}")]
@@ -107,8 +119,19 @@ pub enum Conflict {
         /// The key, e.g. `email:ali@example.com`.
         key: String,
         /// The record that holds it.
-        owner: Uuid,
+        holder: RecordRef,
     },
+}
+
+/// "`key` already belongs to customer Ali Rezaei (id)".
+fn already_exists(key: &str, holder: &RecordRef, name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!(
+            "{key} already belongs to {} {name} ({})",
+            holder.kind, holder.id
+        ),
+        None => format!("{key} already belongs to {} {}", holder.kind, holder.id),
+    }
 }
 
 impl std::fmt::Display for Conflict {
@@ -123,7 +146,9 @@ impl std::fmt::Display for Conflict {
                 f,
                 "{kind} {id} is at version {found}, the change expected {expected}"
             ),
-            Conflict::KeyTaken { key, owner } => write!(f, "{key} already belongs to {owner}"),
+            Conflict::KeyTaken { key, holder } => {
+                write!(f, "{key} already belongs to {} {}", holder.kind, holder.id)
+            }
         }
     }
 }

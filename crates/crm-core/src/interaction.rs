@@ -1,5 +1,11 @@
 //! Interactions: the log of every contact with a customer.
 
+mod history;
+mod indexes;
+pub use indexes::BY_CUSTOMER;
+
+pub use history::history;
+
 use crate::channel::Channel;
 use crate::id::{CustomerId, InteractionId, StaffId};
 use chrono::{DateTime, Utc};

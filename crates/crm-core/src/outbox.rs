@@ -1,8 +1,14 @@
 //! The outbox: notifications stored in the same commit as the change that caused them.
 
+mod indexes;
+mod queue;
+pub use indexes::{BY_STATUS, DUE, status_rank};
+
+pub use queue::{by_status, due};
+
 use crate::channel::Channel;
 use crate::id::{CustomerId, OutboxId, StaffId};
-use crate::store::RecordRef;
+use crate::record::RecordRef;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,8 @@
 //! Staff, departments and roles.
 
+mod indexes;
+pub use indexes::email_key;
+
 use crate::id::{DepartmentId, StaffId};
 use crate::request::Assignment;
 use chrono::{DateTime, Utc};

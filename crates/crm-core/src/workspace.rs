@@ -1,5 +1,7 @@
 //! Workspaces: independent organisations sharing one store.
 
+mod indexes;
+
 use crate::id::WorkspaceId;
 use crate::request::SlaPolicy;
 use chrono::{DateTime, Utc};

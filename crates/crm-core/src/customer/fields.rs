@@ -34,7 +34,10 @@ pub enum OccasionCalendar {
 }
 
 /// What is celebrated.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Serialised adjacently tagged (`{"type": "other", "label": "..."}`, `{"type": "birthday"}`);
+/// read back also from the positional form, where a variant without a label is one element.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", content = "label", rename_all = "snake_case")]
 pub enum OccasionKind {
     /// Birthday.
@@ -43,6 +46,29 @@ pub enum OccasionKind {
     Anniversary,
     /// Anything else, named.
     Other(String),
+}
+
+impl<'de> Deserialize<'de> for OccasionKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Tagged {
+            #[serde(rename = "type")]
+            tag: String,
+            #[serde(default)]
+            label: Option<String>,
+        }
+        let Tagged { tag, label } = Tagged::deserialize(deserializer)?;
+        match (tag.as_str(), label) {
+            ("birthday", _) => Ok(Self::Birthday),
+            ("anniversary", _) => Ok(Self::Anniversary),
+            ("other", Some(label)) => Ok(Self::Other(label)),
+            ("other", None) => Err(serde::de::Error::missing_field("label")),
+            (other, _) => Err(serde::de::Error::unknown_variant(
+                other,
+                &["birthday", "anniversary", "other"],
+            )),
+        }
+    }
 }
 
 /// A personal occasion that recurs every year on `month`/`day` of `calendar`.

@@ -65,7 +65,8 @@ pub struct DispatchReport {
 /// Each due message is first leased (its next attempt moved `lease` ahead, in a commit that
 /// fails if another dispatcher got there first), then delivered, then marked delivered,
 /// rescheduled with exponential backoff, or parked as failed after
-/// [`RetryPolicy::max_attempts`]. Delivery is at-least-once.
+/// [`RetryPolicy::max_attempts`]. Delivery is at-least-once, and only of messages whose
+/// commit is durable ([`Store::sync`] before each round).
 pub struct Dispatcher {
     store: Arc<dyn Store>,
     notifier: Arc<dyn Notifier>,
@@ -96,7 +97,15 @@ impl Dispatcher {
     pub async fn dispatch_due(&self, ws: WorkspaceId, batch: usize) -> Result<DispatchReport> {
         let mut report = DispatchReport::default();
         let now = self.clock.now();
-        for message in self.store.outbox_due(ws, now, batch).await? {
+        let due = crate::outbox::due(&*self.store, ws, now, batch).await?;
+        if due.is_empty() {
+            return Ok(report);
+        }
+        // Nothing goes out for a commit that a crash could still lose: the commits that
+        // queued these messages are made durable first (a no-op on stores that acknowledge
+        // only durable commits).
+        self.store.sync().await?;
+        for message in due {
             let Some(leased) = self.lease(ws, message).await? else {
                 report.skipped += 1;
                 continue;

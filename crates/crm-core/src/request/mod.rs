@@ -5,14 +5,20 @@
 //! an answer, reviewed by an officer (maker-checker), and the approved answer is replied to
 //! the customer. [`RequestStatus::allows`] is the state machine.
 
+mod indexes;
 pub mod routing;
 mod sla;
 mod status;
+mod views;
 
-pub use crate::store::RequestView;
+pub use indexes::{
+    AWAITING_REVIEW, BY_CREATED, BY_CUSTOMER, BY_DUE, BY_FOLLOWER, BY_HOLDER, POSSIBLE_DUPLICATES,
+    holder_key, rank_key,
+};
 pub use routing::{Assignment, RoutingActions, RoutingConditions, RoutingRule};
 pub use sla::{ServiceLevel, SlaPolicy, SlaTarget};
 pub use status::{RequestAction, RequestStatus};
+pub use views::{RequestView, view};
 
 use crate::audit::Actor;
 use crate::channel::Channel;
@@ -82,7 +88,10 @@ pub enum SupportLine {
 }
 
 /// Whose cartable a request is in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+///
+/// Serialised adjacently tagged (`{"type": "staff", "id": "..."}`, `{"type": "officers"}`);
+/// read back also from the positional form, where `officers` is one element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum Holder {
     /// The customer-relations officers' shared cartable.
@@ -91,6 +100,29 @@ pub enum Holder {
     Department(DepartmentId),
     /// One staff member.
     Staff(StaffId),
+}
+
+impl<'de> Deserialize<'de> for Holder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Tagged {
+            #[serde(rename = "type")]
+            tag: String,
+            #[serde(default)]
+            id: Option<uuid::Uuid>,
+        }
+        let Tagged { tag, id } = Tagged::deserialize(deserializer)?;
+        match (tag.as_str(), id) {
+            ("officers", _) => Ok(Self::Officers),
+            ("department", Some(id)) => Ok(Self::Department(DepartmentId(id))),
+            ("staff", Some(id)) => Ok(Self::Staff(StaffId(id))),
+            ("department" | "staff", None) => Err(serde::de::Error::missing_field("id")),
+            (other, _) => Err(serde::de::Error::unknown_variant(
+                other,
+                &["officers", "department", "staff"],
+            )),
+        }
+    }
 }
 
 impl std::fmt::Display for Holder {

@@ -18,6 +18,6 @@ impl Session {
         page: &PageRequest,
     ) -> Result<Page<AuditEntry>> {
         self.check(Permission::ReadAudit, None)?;
-        self.store().audit(self.ws, record, page).await
+        crate::audit::trail(self.store(), self.ws, record, page).await
     }
 }

@@ -70,7 +70,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a bad value, one the customer already has, or one too many;
-    /// [`Error::Conflict`] with [`crate::Conflict::KeyTaken`] when another customer holds it.
+    /// [`Error::AlreadyExists`] when another customer holds it.
     pub async fn add_contact(
         &self,
         id: CustomerId,
@@ -102,7 +102,7 @@ impl Session {
                     customer_ref(id),
                     &point.key,
                 );
-                self.commit(commit).await?;
+                self.commit_claiming(commit).await?;
                 Ok(customer)
             },
         )

@@ -5,6 +5,7 @@ use super::{RetryOn, Session, retry_on_conflict};
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::channel::Channel;
+use crate::customer::CustomerFilter;
 use crate::customer::{
     Consent, ContactKind, Customer, FieldValue, LifecycleStage, Occasion, Party,
 };
@@ -12,7 +13,9 @@ use crate::error::{Conflict, Error, Result};
 use crate::id::{CustomerId, StaffId};
 use crate::limits::{self, MAX_FIELD_NAME, MAX_FIELD_TEXT, MAX_FIELDS, MAX_LABEL, MAX_NAME};
 use crate::normalize::{normalize_text, search_tokens};
-use crate::store::{Commit, CustomerFilter, Page, PageRequest, RecordKind, RecordRef, StoreExt};
+use crate::record::RecordKind;
+use crate::record::RecordRef;
+use crate::store::{Commit, Page, PageRequest, StoreExt};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How far a merged customer's redirects are followed.
@@ -116,7 +119,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for bad input (nothing stored); [`Error::Conflict`] with
-    /// [`Conflict::KeyTaken`] when a contact point belongs to another customer.
+    /// [`Error::AlreadyExists`] when a contact point belongs to another customer.
     pub async fn create_customer(&self, new: NewCustomer) -> Result<Customer> {
         self.check(Permission::CreateCustomer, None)?;
         let now = self.now();
@@ -143,7 +146,7 @@ impl Session {
             ..CustomerChanges::default()
         };
         apply_changes(&mut customer, changes, now)?;
-        self.validate(&customer).await?;
+        self.validate(&customer, None).await?;
         let mut commit = Commit::new();
         commit.put(customer.clone());
         self.audit(
@@ -152,7 +155,7 @@ impl Session {
             customer_ref(customer.id),
             "",
         );
-        self.commit(commit).await?;
+        self.commit_claiming(commit).await?;
         Ok(customer)
     }
 
@@ -174,16 +177,17 @@ impl Session {
         retry_on_conflict(
             RetryOn::unless_expected(expected_version),
             move || async move {
-                let mut customer = self.live_customer(id, expected_version).await?;
-                self.check(Permission::EditCustomer, customer.owner)?;
+                let before = self.live_customer(id, expected_version).await?;
+                self.check(Permission::EditCustomer, before.owner)?;
                 let detail = changes.describe();
+                let mut customer = before.clone();
                 apply_changes(&mut customer, changes.clone(), self.now())?;
                 customer.version += 1;
-                self.validate(&customer).await?;
+                self.validate(&customer, Some(&before)).await?;
                 let mut commit = Commit::new();
                 commit.put(customer.clone());
                 self.audit(&mut commit, AuditAction::Updated, customer_ref(id), &detail);
-                self.commit(commit).await?;
+                self.commit_claiming(commit).await?;
                 Ok(customer)
             },
         )
@@ -199,12 +203,13 @@ impl Session {
         let customer = self.store().fetch::<Customer>(self.ws, id.0).await?;
         self.check(Permission::DeleteCustomer, customer.owner)?;
         let mut commit = Commit::new();
-        commit.delete(RecordKind::Customer, id.0, version);
+        commit.delete(RecordKind::CUSTOMER, id.0, version);
         let mut page = PageRequest::first(crate::store::MAX_PAGE);
         loop {
-            let interactions = self.store().interactions(self.ws, id, &page).await?;
+            let interactions =
+                crate::interaction::history(self.store(), self.ws, id, &page).await?;
             for i in &interactions.items {
-                commit.delete(RecordKind::Interaction, i.id.0, i.version);
+                commit.delete(RecordKind::INTERACTION, i.id.0, i.version);
             }
             match interactions.next {
                 Some(next) => page = PageRequest::after(next, crate::store::MAX_PAGE),
@@ -216,7 +221,7 @@ impl Session {
             .all_in(&crate::request::RequestView::Customer(id))
             .await?
         {
-            commit.delete(RecordKind::Request, request.id.0, request.version);
+            commit.delete(RecordKind::REQUEST, request.id.0, request.version);
         }
         let detail = format!("{} ({interactions} interactions)", customer.display_name());
         self.audit(&mut commit, AuditAction::Deleted, customer_ref(id), &detail);
@@ -237,7 +242,7 @@ impl Session {
             }
         }
         Err(Error::NotFound {
-            kind: RecordKind::Customer,
+            kind: RecordKind::CUSTOMER,
             id: id.0,
         })
     }
@@ -254,7 +259,9 @@ impl Session {
         self.check(Permission::ReadCustomers, None)?;
         limits::line("contact", value, limits::MAX_CONTACT_VALUE)?;
         let key = crate::customer::canonical_key(kind, value, self.region)?;
-        self.store().customer_by_contact(self.ws, &key).await
+        self.store()
+            .holder_of::<crate::customer::Customer>(self.ws, &key)
+            .await
     }
 
     /// Customers whose name has, for every word of `query`, a word starting with it
@@ -273,7 +280,7 @@ impl Session {
         if tokens.is_empty() {
             return Err(Error::invalid("query", "no word to search for"));
         }
-        self.store().search_customers(self.ws, &tokens, page).await
+        crate::customer::search(self.store(), self.ws, &tokens, page).await
     }
 
     /// Live customers passing `filter`, ordered by id. The tag is normalised first.
@@ -288,7 +295,7 @@ impl Session {
         self.check(Permission::ReadCustomers, None)?;
         let mut filter = filter.clone();
         filter.tag = filter.tag.map(|t| normalize_text(&t));
-        self.store().list_customers(self.ws, &filter, page).await
+        crate::customer::list(self.store(), self.ws, &filter, page).await
     }
 
     /// Loads a customer that has not been merged away, checking `expected_version`.
@@ -306,7 +313,7 @@ impl Session {
         }
         if let Some(expected) = expected.filter(|v| *v != customer.version) {
             let conflict = Conflict::StaleVersion {
-                kind: RecordKind::Customer,
+                kind: RecordKind::CUSTOMER,
                 id: id.0,
                 expected,
                 found: customer.version,
@@ -316,10 +323,17 @@ impl Session {
         Ok(customer)
     }
 
-    /// Checks what the customer refers to: the owner is active staff, the organisation is a
-    /// live organisation.
-    pub(super) async fn validate(&self, customer: &Customer) -> Result<()> {
-        if let Some(owner) = customer.owner {
+    /// Checks what the customer refers to, where the change sets it (`before`: the customer
+    /// as stored, for a change): the owner is active staff, the organisation is a live
+    /// organisation. A reference the change leaves as it was is not checked again: a customer
+    /// whose owner has left can still be edited (and given a new owner).
+    pub(super) async fn validate(
+        &self,
+        customer: &Customer,
+        before: Option<&Customer>,
+    ) -> Result<()> {
+        let owner_set = before.is_none_or(|b| b.owner != customer.owner);
+        if let Some(owner) = customer.owner.filter(|_| owner_set) {
             let staff = self
                 .store()
                 .load::<crate::staff::Staff>(self.ws, owner.0)
@@ -331,7 +345,9 @@ impl Session {
                 ));
             }
         }
-        if let Some(org) = customer.party.organisation() {
+        let organisation_set =
+            before.is_none_or(|b| b.party.organisation() != customer.party.organisation());
+        if let Some(org) = customer.party.organisation().filter(|_| organisation_set) {
             let found = self.store().load::<Customer>(self.ws, org.0).await?;
             let ok = found.is_some_and(|o| {
                 o.merged_into.is_none() && matches!(o.party, Party::Organisation { .. })
@@ -465,7 +481,7 @@ fn check_field(name: &str, value: &FieldValue) -> Result<()> {
 
 pub(super) fn customer_ref(id: CustomerId) -> RecordRef {
     RecordRef {
-        kind: RecordKind::Customer,
+        kind: RecordKind::CUSTOMER,
         id: id.0,
     }
 }

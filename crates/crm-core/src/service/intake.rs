@@ -2,23 +2,27 @@
 
 use super::contacts::ContactInput;
 use super::customers::customer_ref;
-use super::requests::request_ref;
+use super::transition::request_ref;
 use super::{RetryOn, Session, retry_on_conflict};
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::channel::{Channel, SocialNetwork};
 use crate::clock::truncate;
+use crate::counter::Counter;
 use crate::customer::{ContactKind, Customer, LifecycleStage, Party, canonical_key};
 use crate::error::{Conflict, Error, Result};
 use crate::id::{CustomerId, InteractionId, RequestId};
 use crate::interaction::{Attachment, Direction, Interaction};
 use crate::limits::{self, MAX_ATTACHMENTS, MAX_BODY, MAX_EXTERNAL_ID, MAX_NAME, MAX_SUBJECT};
 use crate::normalize::normalize_text;
+use crate::record::RecordKind;
+use crate::record::RecordRef;
+use crate::request::RequestView;
 use crate::request::{
     Holder, PendingMessage, Priority, Request, RequestAction, RequestStatus, ServiceLevel,
     SupportLine, message_key, thread_key,
 };
-use crate::store::{Commit, Counter, PageRequest, RecordKind, RecordRef, RequestView, StoreExt};
+use crate::store::{Commit, PageRequest, StoreExt};
 use crate::workspace::WorkspaceSettings;
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
@@ -205,7 +209,11 @@ impl Session {
 
     async fn intake_once(&self, m: &InboundMessage, sender: &SenderKeys) -> Result<IntakeOutcome> {
         let msg_key = message_key(m.channel, &m.external_id);
-        if let Some(request) = self.store().request_by_key(self.ws, &msg_key).await? {
+        if let Some(request) = self
+            .store()
+            .holder_of::<crate::request::Request>(self.ws, &msg_key)
+            .await?
+        {
             let (customer, earlier) = match request.customer {
                 Some(id) => {
                     let customer = self.customer(id).await?;
@@ -223,7 +231,11 @@ impl Session {
         let received_at = m.received_at.map_or(now, truncate);
         let mut matched = std::collections::BTreeMap::new();
         for key in &sender.keys {
-            if let Some(c) = self.store().customer_by_contact(self.ws, key).await? {
+            if let Some(c) = self
+                .store()
+                .holder_of::<crate::customer::Customer>(self.ws, key)
+                .await?
+            {
                 matched.insert(c.id, c);
             }
         }
@@ -302,10 +314,11 @@ impl Session {
             self.finish_intake(&mut numbered, m, &request, interaction.as_ref(), action)?;
             match self.commit(numbered).await {
                 Ok(()) => break,
-                Err(Error::Conflict(Conflict::StaleVersion {
-                    kind: RecordKind::Counter,
-                    ..
-                })) if !joined && tries < NUMBER_TRIES => tries += 1,
+                Err(Error::Conflict(Conflict::StaleVersion { kind, .. }))
+                    if kind == RecordKind::COUNTER && !joined && tries < NUMBER_TRIES =>
+                {
+                    tries += 1
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -344,7 +357,7 @@ impl Session {
     ) -> Result<()> {
         if let Some(i) = interaction {
             let record = RecordRef {
-                kind: RecordKind::Interaction,
+                kind: RecordKind::INTERACTION,
                 id: i.id.0,
             };
             self.audit(
@@ -426,7 +439,9 @@ impl Session {
     async fn recent_requests(&self, customer: CustomerId) -> Result<Vec<Request>> {
         let page = PageRequest::first(11);
         let view = RequestView::Customer(customer);
-        Ok(self.store().requests(self.ws, &view, &page).await?.items)
+        Ok(crate::request::view(self.store(), self.ws, &view, &page)
+            .await?
+            .items)
     }
 
     /// The request this message continues: the thread's, or the customer's latest (of
@@ -441,7 +456,7 @@ impl Session {
         if let Some(thread) = &m.thread
             && let Some(r) = self
                 .store()
-                .request_by_key(self.ws, &thread_key(m.channel, thread))
+                .holder_of::<Request>(self.ws, &thread_key(m.channel, thread))
                 .await?
         {
             return Ok(Some(r));

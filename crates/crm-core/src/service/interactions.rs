@@ -9,7 +9,9 @@ use crate::error::Result;
 use crate::id::{CustomerId, InteractionId, StaffId};
 use crate::interaction::{Attachment, Direction, Interaction};
 use crate::limits::{self, MAX_ATTACHMENTS, MAX_BODY, MAX_EXTERNAL_ID, MAX_SUBJECT};
-use crate::store::{Commit, Page, PageRequest, RecordKind, RecordRef, StoreExt};
+use crate::record::RecordKind;
+use crate::record::RecordRef;
+use crate::store::{Commit, Page, PageRequest, StoreExt};
 use chrono::{DateTime, Utc};
 
 /// An interaction to record.
@@ -108,7 +110,7 @@ impl Session {
         let mut commit = Commit::new();
         commit.put(interaction.clone());
         let record = RecordRef {
-            kind: RecordKind::Interaction,
+            kind: RecordKind::INTERACTION,
             id: interaction.id.0,
         };
         let detail = format!("customer {}", customer.id);
@@ -132,6 +134,6 @@ impl Session {
         page: &PageRequest,
     ) -> Result<Page<Interaction>> {
         let customer = self.customer(customer).await?;
-        self.store().interactions(self.ws, customer.id, page).await
+        crate::interaction::history(self.store(), self.ws, customer.id, page).await
     }
 }

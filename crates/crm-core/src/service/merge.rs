@@ -66,7 +66,7 @@ impl Session {
         commit.put(lose.clone()).put(win.clone());
         let mut page = PageRequest::first(MAX_PAGE);
         loop {
-            let history = self.store().interactions(self.ws, loser, &page).await?;
+            let history = crate::interaction::history(self.store(), self.ws, loser, &page).await?;
             for mut interaction in history.items {
                 interaction.customer = winner;
                 interaction.version += 1;

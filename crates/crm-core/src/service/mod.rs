@@ -5,17 +5,24 @@
 //! method of it, checks the actor's permission, validates its input, and writes one atomic
 //! commit that includes its audit entries and notifications.
 
+mod attach;
 mod audit_trail;
+mod cartable;
 mod contacts;
 mod customers;
+mod followers;
 mod intake;
 mod interactions;
 mod merge;
+mod notifications;
+mod referral;
+mod reply;
 mod reports;
-mod requests;
+mod review;
 mod routing;
 mod service_levels;
 mod staff;
+mod transition;
 mod view;
 mod web_form;
 
@@ -35,7 +42,9 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::id::{AuditId, IdGenerator, StaffId, WorkspaceId};
 use crate::normalize::Region;
-use crate::store::{Commit, RecordKind, RecordRef, Store, StoreExt};
+use crate::record::RecordKind;
+use crate::record::RecordRef;
+use crate::store::{Commit, Store, StoreExt};
 use crate::workspace::Workspace;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -257,6 +266,37 @@ impl Session {
     async fn commit(&self, commit: Commit) -> Result<()> {
         self.store().commit(self.ws, commit).await
     }
+
+    /// [`Session::commit`] for a change that claims unique keys the user chose (contact
+    /// points, a work email): a key another record holds is [`Error::AlreadyExists`], naming
+    /// the holder, not a conflict to retry.
+    async fn commit_claiming(&self, commit: Commit) -> Result<()> {
+        match self.commit(commit).await {
+            Err(Error::Conflict(crate::Conflict::KeyTaken { key, holder })) => {
+                Err(Error::AlreadyExists {
+                    holder_name: self.name_of(holder).await,
+                    key,
+                    holder,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// The name of a customer or staff member, for messages (`None` when it cannot be read).
+    async fn name_of(&self, record: RecordRef) -> Option<String> {
+        if record.kind == RecordKind::CUSTOMER {
+            let customer = self
+                .store()
+                .load::<crate::customer::Customer>(self.ws, record.id);
+            customer.await.ok().flatten().map(|c| c.display_name())
+        } else if record.kind == RecordKind::STAFF {
+            let staff = self.store().load::<crate::staff::Staff>(self.ws, record.id);
+            staff.await.ok().flatten().map(|s| s.name)
+        } else {
+            None
+        }
+    }
 }
 
 /// Which conflicts an operation may retry.
@@ -317,14 +357,14 @@ where
 
 fn workspace_ref(ws: WorkspaceId) -> RecordRef {
     RecordRef {
-        kind: RecordKind::Workspace,
+        kind: RecordKind::WORKSPACE,
         id: ws.0,
     }
 }
 
 fn staff_ref(id: StaffId) -> RecordRef {
     RecordRef {
-        kind: RecordKind::Staff,
+        kind: RecordKind::STAFF,
         id: id.0,
     }
 }

@@ -9,13 +9,15 @@ use crate::error::{Error, Result};
 use crate::id::{DepartmentId, RoutingRuleId, StaffId};
 use crate::limits::{self, MAX_LABEL, MAX_NAME};
 use crate::normalize::normalize_text;
+use crate::record::RecordKind;
+use crate::record::RecordRef;
 use crate::request::routing::{RoutingInput, first_match};
 use crate::request::{
     Assignment, Holder, Priority, RequestView, RoutingActions, RoutingConditions, RoutingRule,
     SupportLine,
 };
 use crate::staff::{Department, Staff};
-use crate::store::{Commit, MAX_PAGE, Page, PageRequest, RecordKind, RecordRef, StoreExt};
+use crate::store::{Commit, MAX_PAGE, Page, PageRequest, StoreExt};
 use crate::workspace::{Workspace, WorkspaceSettings};
 
 /// What routing decided for a new request.
@@ -66,7 +68,7 @@ impl Session {
             &mut commit,
             AuditAction::Updated,
             RecordRef {
-                kind: RecordKind::Workspace,
+                kind: RecordKind::WORKSPACE,
                 id: self.ws.0,
             },
             "settings",
@@ -125,7 +127,7 @@ impl Session {
             &mut commit,
             AuditAction::Created,
             RecordRef {
-                kind: RecordKind::RoutingRule,
+                kind: RecordKind::ROUTING_RULE,
                 id: rule.id.0,
             },
             &rule.name,
@@ -156,7 +158,7 @@ impl Session {
             &mut commit,
             AuditAction::Updated,
             RecordRef {
-                kind: RecordKind::RoutingRule,
+                kind: RecordKind::ROUTING_RULE,
                 id: id.0,
             },
             detail,
@@ -170,7 +172,13 @@ impl Session {
     /// # Errors
     /// Storage errors.
     pub async fn list_routing_rules(&self, page: &PageRequest) -> Result<Page<RoutingRule>> {
-        self.store().list_routing_rules(self.ws, page).await
+        self.store()
+            .page::<crate::request::RoutingRule>(
+                self.ws,
+                crate::store::Scan::records(crate::record::RecordKind::ROUTING_RULE),
+                page,
+            )
+            .await
     }
 
     /// Sets how a department hands requests to its members (administrators).
@@ -194,7 +202,7 @@ impl Session {
             &mut commit,
             AuditAction::Updated,
             RecordRef {
-                kind: RecordKind::Department,
+                kind: RecordKind::DEPARTMENT,
                 id: id.0,
             },
             "assignment",
@@ -242,7 +250,14 @@ impl Session {
         let mut rules = Vec::new();
         let mut page = PageRequest::first(MAX_PAGE);
         loop {
-            let got = self.store().list_routing_rules(self.ws, &page).await?;
+            let got = self
+                .store()
+                .page::<crate::request::RoutingRule>(
+                    self.ws,
+                    crate::store::Scan::records(crate::record::RecordKind::ROUTING_RULE),
+                    &page,
+                )
+                .await?;
             rules.extend(got.items);
             match got.next {
                 Some(next) => page = PageRequest::after(next, MAX_PAGE),
@@ -290,7 +305,14 @@ impl Session {
         let mut members = Vec::new();
         let mut page = PageRequest::first(MAX_PAGE);
         loop {
-            let got = self.store().list_staff(self.ws, &page).await?;
+            let got = self
+                .store()
+                .page::<crate::staff::Staff>(
+                    self.ws,
+                    crate::store::Scan::records(crate::record::RecordKind::STAFF),
+                    &page,
+                )
+                .await?;
             members.extend(
                 got.items
                     .iter()
@@ -310,7 +332,7 @@ impl Session {
         let mut n = 0;
         let mut page = PageRequest::first(MAX_PAGE);
         loop {
-            let got = self.store().requests(self.ws, &view, &page).await?;
+            let got = crate::request::view(self.store(), self.ws, &view, &page).await?;
             n += got.items.len();
             match got.next {
                 Some(next) => page = PageRequest::after(next, MAX_PAGE),

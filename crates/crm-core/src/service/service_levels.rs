@@ -1,7 +1,7 @@
 //! Watching service levels: warn before a deadline, flag and notify when it passes.
 
 use super::Session;
-use super::requests::request_ref;
+use super::transition::request_ref;
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::error::Result;
@@ -91,7 +91,7 @@ impl Session {
         let mut out = Vec::new();
         let mut page = PageRequest::first(MAX_PAGE);
         loop {
-            let got = self.store().requests(self.ws, view, &page).await?;
+            let got = crate::request::view(self.store(), self.ws, view, &page).await?;
             out.extend(got.items);
             match got.next {
                 Some(next) => page = PageRequest::after(next, MAX_PAGE),

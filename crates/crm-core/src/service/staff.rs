@@ -7,8 +7,10 @@ use crate::error::{Error, Result};
 use crate::id::{DepartmentId, StaffId};
 use crate::limits::{self, MAX_NAME};
 use crate::normalize::normalize_email;
+use crate::record::RecordKind;
+use crate::record::RecordRef;
 use crate::staff::{Department, Role, Staff};
-use crate::store::{Commit, Page, PageRequest, RecordKind, RecordRef, StoreExt};
+use crate::store::{Commit, Page, PageRequest, StoreExt};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
@@ -105,7 +107,7 @@ impl Session {
             staff_ref(staff.id),
             &staff.name,
         );
-        self.commit(commit).await?;
+        self.commit_claiming(commit).await?;
         Ok(staff)
     }
 
@@ -152,7 +154,7 @@ impl Session {
         let mut commit = Commit::new();
         commit.put(staff.clone());
         self.audit(&mut commit, AuditAction::Updated, staff_ref(id), "");
-        self.commit(commit).await?;
+        self.commit_claiming(commit).await?;
         Ok(staff)
     }
 
@@ -184,7 +186,7 @@ impl Session {
         let mut commit = Commit::new();
         commit.put(department.clone());
         let record = RecordRef {
-            kind: RecordKind::Department,
+            kind: RecordKind::DEPARTMENT,
             id: department.id.0,
         };
         self.audit(&mut commit, AuditAction::Created, record, name);
@@ -197,7 +199,13 @@ impl Session {
     /// # Errors
     /// Storage errors.
     pub async fn list_staff(&self, page: &PageRequest) -> Result<Page<Staff>> {
-        self.store().list_staff(self.ws, page).await
+        self.store()
+            .page::<crate::staff::Staff>(
+                self.ws,
+                crate::store::Scan::records(crate::record::RecordKind::STAFF),
+                page,
+            )
+            .await
     }
 
     /// Departments, by id.
@@ -205,6 +213,12 @@ impl Session {
     /// # Errors
     /// Storage errors.
     pub async fn list_departments(&self, page: &PageRequest) -> Result<Page<Department>> {
-        self.store().list_departments(self.ws, page).await
+        self.store()
+            .page::<crate::staff::Department>(
+                self.ws,
+                crate::store::Scan::records(crate::record::RecordKind::DEPARTMENT),
+                page,
+            )
+            .await
     }
 }

@@ -39,12 +39,9 @@ impl Session {
             None => None,
         };
         let page = PageRequest::first(RECENT_INTERACTIONS);
-        let recent = self
-            .store()
-            .interactions(self.ws, customer.id, &page)
-            .await?;
+        let recent = crate::interaction::history(self.store(), self.ws, customer.id, &page).await?;
         let view = crate::request::RequestView::Customer(customer.id);
-        let requests = self.store().requests(self.ws, &view, &page).await?;
+        let requests = crate::request::view(self.store(), self.ws, &view, &page).await?;
         Ok(CustomerView {
             recent_requests: requests.items,
             customer,

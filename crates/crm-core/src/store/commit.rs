@@ -1,11 +1,11 @@
 //! A commit: the whole of one change, applied atomically.
 
-use super::record::{Record, RecordKind};
+use super::record::Record;
+use crate::record::{Entity, RecordKind};
 use uuid::Uuid;
 
 /// One write of a [`Commit`].
-#[derive(Debug, Clone, PartialEq)]
-#[allow(clippy::large_enum_variant)] // a write is built once and moved into the commit
+#[derive(Debug, Clone)]
 pub enum Write {
     /// Store the record. A record whose version is `n` replaces the stored version `n - 1`;
     /// version 1 means "create: must not exist yet".
@@ -27,7 +27,7 @@ pub enum Write {
 /// Writes apply in order, as if one after another: deleting a customer before putting the
 /// customer who takes over its contact points is a valid commit; the reverse order is a
 /// conflict.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Commit {
     /// The writes, in order.
     pub writes: Vec<Write>,
@@ -49,6 +49,11 @@ impl Commit {
     pub fn delete(&mut self, kind: RecordKind, id: Uuid, version: u64) -> &mut Self {
         self.writes.push(Write::Delete { kind, id, version });
         self
+    }
+
+    /// Adds a delete of the record of type `T` with `id`, stored at `version`.
+    pub fn delete_of<T: Entity>(&mut self, id: Uuid, version: u64) -> &mut Self {
+        self.delete(T::KIND, id, version)
     }
 
     /// True when there is nothing to write.

@@ -1,100 +1,59 @@
-//! The storage contract: one atomic commit of a whole change, and the reads the services need.
+//! The storage contract: one atomic commit of a whole change, and generic reads in a
+//! consistent snapshot.
 //!
-//! A backend stores and indexes; it decides no business rule. Every method takes the
-//! [`WorkspaceId`] it works in, and nothing of one workspace is visible from another.
+//! A store keeps records ([`crate::record`]), the unique keys they claim and their index
+//! entries, per workspace. It offers three reads: a record by kind and id, the holder of a
+//! unique key, and a [`Scan`] of one index (or of one kind's records by id) over a range,
+//! forwards or backwards. Every list of crm-rs (customer lists and search, interactions, the
+//! cartable views, the outbox, the audit trail) is a crm-core function over these reads, so
+//! a new record kind with new lists needs no code in any store.
+//!
+//! - [`Store`]: commits, snapshots and one-shot reads.
+//! - [`Snapshot`]: several reads that see one state: no read of it sees a commit that a
+//!   read before did not, and an index entry's record is always there.
+//! - [`StoreExt`] and [`SnapshotExt`]: typed reads ([`StoreExt::fetch`]) and pages.
+//! - [`kv`]: the whole contract, written once over an ordered key-value [`kv::Engine`] (the
+//!   memory and sled stores).
 //!
 //! # Implementing your own store
 //!
-//! Implement [`Store`] for your type and run the conformance suite of `crm-testkit`
-//! against it (`crm_testkit::store_conformance_tests!`). The key-value layout in [`kv`]
-//! (index keys and their order) is there for backends that keep ordered keys.
+//! A key-value store implements [`kv::Engine`] (an atomic batch, a consistent snapshot, a
+//! durable sync) and gets the contract from [`kv::KvStore`]. A store of another shape
+//! implements [`Store`] and [`Snapshot`] and runs the conformance suite of `crm-testkit`
+//! against itself (`crm_testkit::store_conformance_tests!`); a behaviour it cannot provide is
+//! a [`Capabilities`] flag, not a silent difference.
 //!
 //! ```
-//! use crm_core::store::{Store, Capabilities};
+//! use crm_core::store::{Capabilities, Store};
 //! use std::sync::Arc;
 //! // Any store can be used as `Arc<dyn Store>`:
 //! fn describe(store: Arc<dyn Store>) -> Capabilities { store.capabilities() }
 //! ```
 
 mod commit;
+mod ext;
 pub mod kv;
 mod page;
 mod record;
+mod scan;
 
 pub use commit::{Commit, Write};
+pub use ext::{SnapshotExt, StoreExt};
 pub use page::{Cursor, MAX_PAGE, Page, PageRequest};
-pub use record::{Counter, Entity, Record, RecordKind, RecordRef, staff_email_key};
+pub use record::{Record, Stored};
+pub use scan::{Hit, Scan, Target};
 
-use crate::audit::AuditEntry;
-use crate::customer::{Customer, LifecycleStage};
-use crate::error::{Error, Result};
-use crate::id::{CustomerId, StaffId, WorkspaceId};
-use crate::interaction::Interaction;
-use crate::outbox::{OutboxMessage, OutboxStatus};
-use crate::request::{Holder, Request, RoutingRule};
-use crate::staff::{Department, Staff};
+use crate::error::Result;
+use crate::id::WorkspaceId;
+use crate::record::RecordKind;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use uuid::Uuid;
-
-/// Which customers [`Store::list_customers`] returns. Empty filter: every live (not merged)
-/// customer. Each set field narrows the list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomerFilter {
-    /// Only customers at this stage.
-    pub stage: Option<LifecycleStage>,
-    /// Only customers owned by this staff member.
-    pub owner: Option<StaffId>,
-    /// Only customers with this tag (normalised form).
-    pub tag: Option<String>,
-}
-
-impl CustomerFilter {
-    /// True when `customer` passes the filter (merged customers never do).
-    pub fn matches(&self, customer: &Customer) -> bool {
-        customer.merged_into.is_none()
-            && self.stage.is_none_or(|s| customer.stage == s)
-            && self.owner.is_none_or(|o| customer.owner == Some(o))
-            && self.tag.as_ref().is_none_or(|t| customer.tags.contains(t))
-    }
-}
-
-/// Which requests [`Store::requests`] returns, in which order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RequestView {
-    /// Active requests held by the holder, by priority (urgent first), then due time (none
-    /// last), then id. Cursor: [`Cursor::from_rank_time_id`].
-    Holder(Holder),
-    /// Resolved requests whose reviewing officer is this staff member or nobody; order and
-    /// cursor as [`RequestView::Holder`].
-    AwaitingReview(StaffId),
-    /// Active requests this staff member follows; order and cursor as [`RequestView::Holder`].
-    FollowedBy(StaffId),
-    /// Active requests whose current deadline is before this time; order and cursor as
-    /// [`RequestView::Holder`].
-    Overdue(DateTime<Utc>),
-    /// Active possible duplicates; order and cursor as [`RequestView::Holder`].
-    PossibleDuplicates,
-    /// Every request of the customer, newest first by creation time, then id descending.
-    /// Cursor: [`Cursor::from_time_id`].
-    Customer(CustomerId),
-    /// Every request created in `[from, to)`, by creation time, then id.
-    /// Cursor: [`Cursor::from_time_id`].
-    Created {
-        /// First instant included.
-        from: DateTime<Utc>,
-        /// First instant excluded.
-        to: DateTime<Utc>,
-    },
-}
 
 /// What a backend provides beyond the common contract, for callers and the test suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Capabilities {
-    /// An acknowledged commit survives a crash of the process (and, where the backend says
-    /// so, of the machine).
+    /// An acknowledged commit survives a crash of the process and a power loss.
     pub durable: bool,
     /// Several processes may use the same data at once.
     pub multi_process: bool,
@@ -110,14 +69,14 @@ impl Capabilities {
     }
 }
 
-/// A backend that keeps workspaces' records and indexes.
+/// A backend that keeps workspaces' records, unique keys and index entries.
 ///
 /// Contract shared by every method:
-/// - Reads and writes are scoped to `ws`; ids of another workspace are "not found".
-/// - A failure of the backend is [`Error::Storage`] (or [`Error::Corrupted`] for undecodable
-///   bytes); it never leaves a commit half-applied.
-/// - Pages follow the order each method states; [`Page::next`] is set exactly when more
-///   items follow, and is the [`Cursor`] of the last item, made as the method states.
+/// - Reads and writes are scoped to `ws`; records of another workspace are "not there".
+/// - A failure of the backend is [`crate::Error::Storage`] (or [`crate::Error::Corrupted`]
+///   for bytes that do not decode); it never leaves a commit half-applied.
+/// - A read returns only what committed: never a part of a commit, and (for a store whose
+///   [`Capabilities::durable`] is true) never a commit before it is durable.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// What this backend provides beyond the common contract.
@@ -125,126 +84,68 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies every write of `commit` in order, atomically: all or nothing.
     ///
-    /// - A put of a record at version `n` requires the stored version to be `n - 1`
-    ///   (absent counts as 0); a delete at version `v` requires exactly `v`. Otherwise:
-    ///   [`Error::Conflict`] with [`crate::Conflict::StaleVersion`].
-    /// - Every unique key a record claims ([`Record::unique_keys`]) must be free or held by
-    ///   the same record once the write is applied; keys a record no longer claims are
-    ///   released. A key held by another record: [`crate::Conflict::KeyTaken`].
-    /// - Indexes are updated in the same commit.
+    /// - A put of a record at version `n` requires the stored version to be `n - 1` (absent
+    ///   counts as 0); a delete at version `v` requires exactly `v`. Otherwise:
+    ///   [`crate::Error::Conflict`] with [`crate::Conflict::StaleVersion`]. A version of 0 is
+    ///   [`crate::Error::Invalid`].
+    /// - Every unique key a record claims must be free or held by the same record once the
+    ///   write is applied; keys a record no longer claims are released. A key held by another
+    ///   record: [`crate::Conflict::KeyTaken`], naming the holder.
+    /// - Index entries follow the record in the same commit.
     /// - When this returns `Ok`, the commit is durable as far as [`Capabilities::durable`]
     ///   and the backend's configuration say.
     async fn commit(&self, ws: WorkspaceId, commit: Commit) -> Result<()>;
 
-    /// The record of `kind` with `id`, if stored.
-    async fn get(&self, ws: WorkspaceId, kind: RecordKind, id: Uuid) -> Result<Option<Record>>;
+    /// A consistent view of `ws` for several reads. Hold it briefly (a store may keep work
+    /// waiting for it), and do not commit while holding it.
+    async fn snapshot(&self, ws: WorkspaceId) -> Result<Box<dyn Snapshot + '_>>;
 
-    /// The customer holding the canonical contact `key` (e.g. `tel:+989121234567`).
-    async fn customer_by_contact(&self, ws: WorkspaceId, key: &str) -> Result<Option<Customer>>;
+    /// The record of `kind` with `id`, if stored (a read of its own snapshot).
+    async fn get(&self, ws: WorkspaceId, kind: RecordKind, id: Uuid) -> Result<Option<Stored>> {
+        self.snapshot(ws).await?.get(kind, id).await
+    }
 
-    /// The staff member with this normalised work email.
-    async fn staff_by_email(&self, ws: WorkspaceId, email: &str) -> Result<Option<Staff>>;
+    /// The record holding unique key `key`, if any (a read of its own snapshot).
+    async fn holder(&self, ws: WorkspaceId, key: &str) -> Result<Option<Stored>> {
+        self.snapshot(ws).await?.holder(key).await
+    }
 
-    /// Live customers of whom every one of `tokens` (normalised, non-empty) is a prefix of at
-    /// least one of [`Customer::search_tokens`]. Ordered by id; cursor: [`Cursor::from_id`].
-    /// An empty `tokens` matches nothing.
-    async fn search_customers(
-        &self,
-        ws: WorkspaceId,
-        tokens: &[String],
-        page: &PageRequest,
-    ) -> Result<Page<Customer>>;
+    /// The positions (and records) `scan` reads (a read of its own snapshot).
+    async fn scan(&self, ws: WorkspaceId, scan: &Scan) -> Result<Vec<Hit>> {
+        self.snapshot(ws).await?.scan(scan).await
+    }
 
-    /// Customers passing `filter`, ordered by id; cursor: [`Cursor::from_id`].
-    async fn list_customers(
-        &self,
-        ws: WorkspaceId,
-        filter: &CustomerFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Customer>>;
-
-    /// A customer's interactions, newest first: by `occurred_at` descending, then id
-    /// descending; cursor: [`Cursor::from_time_id`] of `occurred_at` and id.
-    async fn interactions(
-        &self,
-        ws: WorkspaceId,
-        customer: CustomerId,
-        page: &PageRequest,
-    ) -> Result<Page<Interaction>>;
-
-    /// Staff members, ordered by id; cursor: [`Cursor::from_id`].
-    async fn list_staff(&self, ws: WorkspaceId, page: &PageRequest) -> Result<Page<Staff>>;
-
-    /// Departments, ordered by id; cursor: [`Cursor::from_id`].
-    async fn list_departments(
-        &self,
-        ws: WorkspaceId,
-        page: &PageRequest,
-    ) -> Result<Page<Department>>;
-
-    /// Up to `limit` pending outbox messages whose `next_attempt_at` is at or before `now`,
-    /// ordered by `next_attempt_at`, then id.
-    async fn outbox_due(
-        &self,
-        ws: WorkspaceId,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<OutboxMessage>>;
-
-    /// Outbox messages with `status`, ordered by id; cursor: [`Cursor::from_id`].
-    async fn list_outbox(
-        &self,
-        ws: WorkspaceId,
-        status: OutboxStatus,
-        page: &PageRequest,
-    ) -> Result<Page<OutboxMessage>>;
-
-    /// Requests in `view`, in the order and with the cursor the view states.
-    async fn requests(
-        &self,
-        ws: WorkspaceId,
-        view: &RequestView,
-        page: &PageRequest,
-    ) -> Result<Page<Request>>;
-
-    /// The request holding unique `key` (see [`Request::unique_keys`]: a number, a message,
-    /// a thread).
-    async fn request_by_key(&self, ws: WorkspaceId, key: &str) -> Result<Option<Request>>;
-
-    /// Routing rules, ordered by id; cursor: [`Cursor::from_id`].
-    async fn list_routing_rules(
-        &self,
-        ws: WorkspaceId,
-        page: &PageRequest,
-    ) -> Result<Page<RoutingRule>>;
-
-    /// Audit entries, oldest first (by id); only those about `record` when given.
-    /// Cursor: [`Cursor::from_id`].
-    async fn audit(
-        &self,
-        ws: WorkspaceId,
-        record: Option<Uuid>,
-        page: &PageRequest,
-    ) -> Result<Page<AuditEntry>>;
+    /// Makes every acknowledged commit durable, for stores that acknowledge earlier (the
+    /// sled store in its buffered mode). The outbox dispatcher calls it before delivering,
+    /// so that nothing is sent for a commit a crash could still lose. Does nothing by
+    /// default.
+    async fn sync(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
-/// Typed reads over any [`Store`].
+/// Reads that see one state of a workspace (see [`Store::snapshot`]).
+///
+/// Every read sees the same commits: a page built from several scans never mixes two states,
+/// and a record an index entry points to is there.
 #[async_trait]
-pub trait StoreExt: Store {
-    /// The record of type `T` with `id`, if stored.
-    async fn load<T: Entity>(&self, ws: WorkspaceId, id: Uuid) -> Result<Option<T>> {
-        Ok(self.get(ws, T::KIND, id).await?.and_then(T::from_record))
-    }
+pub trait Snapshot: Send {
+    /// The record of `kind` with `id`, if stored.
+    async fn get(&mut self, kind: RecordKind, id: Uuid) -> Result<Option<Stored>>;
 
-    /// The record of type `T` with `id`.
-    ///
-    /// # Errors
-    /// [`Error::NotFound`] when there is none.
-    async fn fetch<T: Entity>(&self, ws: WorkspaceId, id: Uuid) -> Result<T> {
-        self.load(ws, id)
-            .await?
-            .ok_or(Error::NotFound { kind: T::KIND, id })
+    /// The record holding unique key `key`, if any.
+    async fn holder(&mut self, key: &str) -> Result<Option<Stored>>;
+
+    /// The positions `scan` reads, in its order, at most [`Scan::max`] of them; each with its
+    /// record unless the scan is [`Scan::keys_only`].
+    async fn scan(&mut self, scan: &Scan) -> Result<Vec<Hit>>;
+
+    /// The records of `kind` with `ids`, in that order (`None` where absent).
+    async fn get_many(&mut self, kind: RecordKind, ids: &[Uuid]) -> Result<Vec<Option<Stored>>> {
+        let mut found = Vec::with_capacity(ids.len());
+        for id in ids {
+            found.push(self.get(kind, *id).await?);
+        }
+        Ok(found)
     }
 }
-
-impl<S: Store + ?Sized> StoreExt for S {}

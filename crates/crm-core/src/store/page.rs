@@ -1,8 +1,6 @@
 //! Paging: a limit and an opaque cursor.
 
 use crate::error::{Error, Result};
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
 /// The largest page a store returns.
 pub const MAX_PAGE: usize = 1000;
@@ -77,55 +75,36 @@ impl<T> Page<T> {
     }
 }
 
-/// An opaque position in a query's order. Every store makes the same cursor for the same item
-/// of the same query, so a cursor stays valid when a workspace moves between backends.
+/// An opaque position in a list: where the next page starts. Every store makes the same cursor
+/// for the same item of the same list (it is the item's position in the index, which every
+/// store encodes alike), so a cursor stays valid when a workspace moves between stores.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cursor(String);
 
 impl Cursor {
-    /// A cursor for queries ordered by id.
-    pub fn from_id(id: Uuid) -> Self {
-        Self(id.simple().to_string())
+    /// The cursor of a scan position (see [`super::Hit::position`]).
+    pub fn from_position(position: &[u8]) -> Self {
+        let mut text = String::with_capacity(position.len() * 2);
+        for b in position {
+            text.push(char::from(HEX[usize::from(b >> 4)]));
+            text.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+        Self(text)
     }
 
-    /// A cursor for queries ordered by a time, then id.
-    pub fn from_time_id(at: DateTime<Utc>, id: Uuid) -> Self {
-        Self(format!("{}.{}", at.timestamp_micros(), id.simple()))
-    }
-
-    /// A cursor for queries ordered by a rank, then a time, then id.
-    pub fn from_rank_time_id(rank: u8, at: DateTime<Utc>, id: Uuid) -> Self {
-        Self(format!("{rank}.{}.{}", at.timestamp_micros(), id.simple()))
-    }
-
-    /// Reads a cursor made by [`Cursor::from_rank_time_id`].
+    /// The scan position the cursor names.
     ///
     /// # Errors
-    /// [`Error::Invalid`] (field `cursor`) for anything else.
-    pub fn rank_time_id(&self) -> Result<(u8, DateTime<Utc>, Uuid)> {
-        let (rank, rest) = self.0.split_once('.').ok_or_else(bad_cursor)?;
-        let rank: u8 = rank.parse().map_err(|_| bad_cursor())?;
-        let (at, id) = Cursor(rest.to_owned()).time_id()?;
-        Ok((rank, at, id))
-    }
-
-    /// Reads a cursor made by [`Cursor::from_id`].
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] (field `cursor`) for anything else.
-    pub fn id(&self) -> Result<Uuid> {
-        Uuid::try_parse(&self.0).map_err(|_| bad_cursor())
-    }
-
-    /// Reads a cursor made by [`Cursor::from_time_id`].
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] (field `cursor`) for anything else.
-    pub fn time_id(&self) -> Result<(DateTime<Utc>, Uuid)> {
-        let (micros, id) = self.0.split_once('.').ok_or_else(bad_cursor)?;
-        let micros: i64 = micros.parse().map_err(|_| bad_cursor())?;
-        let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad_cursor)?;
-        Ok((at, Uuid::try_parse(id).map_err(|_| bad_cursor())?))
+    /// [`Error::Invalid`] (field `cursor`) when it is not a cursor.
+    pub fn position(&self) -> Result<Vec<u8>> {
+        let digits = self.0.as_bytes();
+        if !digits.len().is_multiple_of(2) {
+            return Err(Self::invalid());
+        }
+        digits
+            .chunks(2)
+            .map(|pair| Ok(hex_value(pair[0])? << 4 | hex_value(pair[1])?))
+            .collect()
     }
 
     /// The cursor as text, to hand to a client.
@@ -137,8 +116,35 @@ impl Cursor {
     pub fn from_string(s: impl Into<String>) -> Self {
         Self(s.into())
     }
+
+    /// The error of a cursor that is not one of the list it was given to.
+    pub fn invalid() -> Error {
+        Error::invalid("cursor", "not a cursor of this list")
+    }
 }
 
-fn bad_cursor() -> Error {
-    Error::invalid("cursor", "not a cursor of this query")
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+fn hex_value(digit: u8) -> Result<u8> {
+    match digit {
+        b'0'..=b'9' => Ok(digit - b'0'),
+        b'a'..=b'f' => Ok(digit - b'a' + 10),
+        _ => Err(Cursor::invalid()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_invalid() {
+        let position = vec![0, 1, 0xab, 0xff];
+        let cursor = Cursor::from_position(&position);
+        assert_eq!(cursor.as_str(), "0001abff");
+        assert_eq!(cursor.position().unwrap(), position);
+        for bad in ["abc", "zz", "ABCD", "0g"] {
+            assert!(Cursor::from_string(bad).position().is_err(), "{bad}");
+        }
+    }
 }

@@ -1,0 +1,90 @@
+//! crm-core's own record kinds and indexes.
+
+use super::{Index, RecordKind};
+use crate::audit::AuditEntry;
+use crate::counter::Counter;
+use crate::customer::Customer;
+use crate::interaction::Interaction;
+use crate::outbox::OutboxMessage;
+use crate::record::Entity;
+use crate::request::{Request, RoutingRule};
+use crate::staff::{Department, Staff};
+use crate::workspace::Workspace;
+
+impl RecordKind {
+    /// [`Workspace`].
+    pub const WORKSPACE: RecordKind = Workspace::KIND;
+    /// [`Customer`].
+    pub const CUSTOMER: RecordKind = Customer::KIND;
+    /// [`Interaction`].
+    pub const INTERACTION: RecordKind = Interaction::KIND;
+    /// [`Staff`].
+    pub const STAFF: RecordKind = Staff::KIND;
+    /// [`Department`].
+    pub const DEPARTMENT: RecordKind = Department::KIND;
+    /// [`AuditEntry`].
+    pub const AUDIT: RecordKind = AuditEntry::KIND;
+    /// [`OutboxMessage`].
+    pub const OUTBOX: RecordKind = OutboxMessage::KIND;
+    /// [`Request`].
+    pub const REQUEST: RecordKind = Request::KIND;
+    /// [`RoutingRule`].
+    pub const ROUTING_RULE: RecordKind = RoutingRule::KIND;
+    /// [`Counter`].
+    pub const COUNTER: RecordKind = Counter::KIND;
+
+    /// Every kind crm-core declares.
+    pub const BUILTIN: &'static [RecordKind] = &[
+        Self::WORKSPACE,
+        Self::CUSTOMER,
+        Self::INTERACTION,
+        Self::STAFF,
+        Self::DEPARTMENT,
+        Self::AUDIT,
+        Self::OUTBOX,
+        Self::REQUEST,
+        Self::ROUTING_RULE,
+        Self::COUNTER,
+    ];
+}
+
+/// Every index crm-core declares.
+pub const BUILTIN_INDEXES: &[Index] = &[
+    crate::customer::BY_TOKEN,
+    crate::customer::BY_STAGE,
+    crate::customer::BY_OWNER,
+    crate::customer::BY_TAG,
+    crate::interaction::BY_CUSTOMER,
+    crate::audit::BY_RECORD,
+    crate::outbox::BY_STATUS,
+    crate::outbox::DUE,
+    crate::request::BY_HOLDER,
+    crate::request::AWAITING_REVIEW,
+    crate::request::BY_FOLLOWER,
+    crate::request::BY_DUE,
+    crate::request::POSSIBLE_DUPLICATES,
+    crate::request::BY_CUSTOMER,
+    crate::request::BY_CREATED,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn tags_and_names_are_unique_and_names_round_trip() {
+        let tags: HashSet<u16> = RecordKind::BUILTIN.iter().map(|k| k.tag()).collect();
+        assert_eq!(tags.len(), RecordKind::BUILTIN.len());
+        for kind in RecordKind::BUILTIN {
+            assert_eq!(RecordKind::named(kind.as_str()), Some(*kind));
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, kind.as_str());
+            let back: RecordKind = serde_json::from_value(json).unwrap();
+            assert_eq!(back, *kind);
+        }
+        let index_tags: HashSet<u16> = BUILTIN_INDEXES.iter().map(|i| i.tag()).collect();
+        assert_eq!(index_tags.len(), BUILTIN_INDEXES.len());
+        assert!(serde_json::from_str::<RecordKind>("\"no_such_kind\"").is_err());
+    }
+}

@@ -1,0 +1,170 @@
+//! The reply to the customer, closing, and the customer's rating.
+
+use super::Session;
+use super::transition::{MAX_NOTE, request_ref};
+use crate::access::Permission;
+use crate::audit::AuditAction;
+use crate::channel::Channel;
+use crate::customer::{ContactKind, Customer};
+use crate::error::{Error, Result};
+use crate::id::{InteractionId, RequestId};
+use crate::interaction::{Direction, Interaction};
+use crate::limits::{self};
+use crate::outbox::{Notification, Recipient};
+use crate::request::{Reply, Request, RequestAction, Satisfaction};
+use crate::store::{Commit, StoreExt};
+
+impl Session {
+    /// Sends the approved answer to the customer on `channel` (default: the request's own),
+    /// records it as an outbound interaction, queues it in the outbox with a satisfaction
+    /// survey, and stops the service-level clock.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`] unless approved; [`Error::Invalid`] when the customer has
+    /// no address on that channel or the request has no customer yet.
+    pub async fn reply(
+        &self,
+        id: RequestId,
+        version: u64,
+        channel: Option<Channel>,
+    ) -> Result<Request> {
+        let request = self.store().fetch::<Request>(self.ws, id.0).await?;
+        let customer_id = request
+            .customer
+            .ok_or_else(|| Error::invalid("customer", "attach the request to a customer first"))?;
+        let customer = self.customer(customer_id).await?;
+        let channel = channel.unwrap_or(request.channel);
+        let address = address_on(&customer, channel).ok_or_else(|| {
+            Error::invalid(
+                "channel",
+                format!("the customer has no address for {channel}"),
+            )
+        })?;
+        let interaction_id = InteractionId(self.new_id());
+        let mut extra = Commit::new();
+        let request = self
+            .transition_with(id, version, RequestAction::Reply, AuditAction::Replied, "", &mut extra, |s, r, extra| {
+                let me = s.require_reviewer(r)?;
+                let answer = r.answer.clone().ok_or_else(|| Error::invalid("answer", "no answer"))?;
+                let now = s.now();
+                extra.put(Interaction {
+                    id: interaction_id,
+                    version: 1,
+                    customer: customer.id,
+                    channel,
+                    direction: Direction::Outbound,
+                    occurred_at: now,
+                    subject: Some(format!("Re: {} [#{}]", r.subject, r.number)),
+                    body: answer.text.clone(),
+                    staff: Some(me),
+                    external_id: None,
+                    attachments: Vec::new(),
+                    recorded_at: now,
+                });
+                let to_customer = |event: &str, subject: String, body: String| Notification {
+                    recipient: Recipient::Customer { customer: customer.id, channel, address: address.clone() },
+                    event: event.to_owned(),
+                    subject,
+                    body,
+                    record: Some(request_ref(r.id)),
+                };
+                s.queue(extra, to_customer("request.reply", format!("Re: {} [#{}]", r.subject, r.number), answer.text));
+                s.queue(
+                    extra,
+                    to_customer(
+                        "request.satisfaction_survey",
+                        format!("How did we do? [#{}]", r.number),
+                        "Please rate our answer from 1 (bad) to 5 (excellent) / لطفاً از ۱ تا ۵ امتیاز دهید".into(),
+                    ),
+                );
+                r.messages.push(interaction_id);
+                r.reply = Some(Reply { channel, interaction: interaction_id, by: me, at: now });
+                r.sla.resolve(now);
+                Ok(())
+            })
+            .await?;
+        Ok(request)
+    }
+
+    /// Closes a replied (or approved) request.
+    ///
+    /// # Errors
+    /// [`Error::IllegalTransition`]; [`Error::Unauthorized`] unless an officer or manager.
+    pub async fn close(&self, id: RequestId, version: u64) -> Result<Request> {
+        self.transition(
+            id,
+            version,
+            RequestAction::Close,
+            AuditAction::Closed,
+            "",
+            |s, r| {
+                s.require_reviewer(r)?;
+                r.closed_at = Some(s.now());
+                Ok(())
+            },
+        )
+        .await
+    }
+
+    /// Records the customer's satisfaction rating (1 to 5) and comment.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a rating outside 1..=5; [`Error::IllegalTransition`] before the
+    /// reply.
+    pub async fn rate(
+        &self,
+        id: RequestId,
+        version: u64,
+        rating: u8,
+        comment: Option<&str>,
+    ) -> Result<Request> {
+        self.check(Permission::RateRequests, None)?;
+        if !(1..=5).contains(&rating) {
+            return Err(Error::invalid("rating", "1 to 5"));
+        }
+        if let Some(c) = comment {
+            limits::text("comment", c, MAX_NOTE)?;
+        }
+        self.transition(
+            id,
+            version,
+            RequestAction::Rate,
+            AuditAction::Rated,
+            &rating.to_string(),
+            |s, r| {
+                r.satisfaction = Some(Satisfaction {
+                    rating,
+                    comment: comment.map(str::to_owned),
+                    at: s.now(),
+                });
+                Ok(())
+            },
+        )
+        .await
+    }
+}
+
+/// The customer's address on `channel`: email for email and web forms, a phone number for
+/// SMS, calls and fax, the handle for a social network.
+fn address_on(customer: &Customer, channel: Channel) -> Option<String> {
+    let find = |pred: &dyn Fn(ContactKind) -> bool| {
+        customer.contacts.iter().find(|c| pred(c.kind)).map(|c| {
+            c.key
+                .split_once(':')
+                .map_or(c.value.clone(), |(_, v)| v.to_owned())
+        })
+    };
+    match channel {
+        Channel::Email | Channel::WebForm => find(&|k| k == ContactKind::Email),
+        Channel::Sms => {
+            find(&|k| k == ContactKind::Mobile).or_else(|| find(&|k| k == ContactKind::Phone))
+        }
+        Channel::PhoneCall => find(&|k| matches!(k, ContactKind::Mobile | ContactKind::Phone)),
+        Channel::Fax => find(&|k| k == ContactKind::Fax),
+        Channel::Social(n) => find(&|k| k == ContactKind::Social(n)),
+        Channel::Letter => find(&|k| k == ContactKind::PostalAddress),
+        Channel::Chat | Channel::InPerson => {
+            find(&|k| k == ContactKind::Email).or_else(|| find(&|k| k == ContactKind::Mobile))
+        }
+    }
+}
