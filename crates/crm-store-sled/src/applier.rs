@@ -6,15 +6,16 @@
 //! 1. syncs the journal when [`SledConfig::flush_every_ms`] passed since the last sync
 //!    ([`Durability::Buffered`] commits become durable this way, and commits whose committer
 //!    stopped waiting);
-//! 2. writes every durable pending batch to sled, oldest first, and retires it from the
-//!    memtable; sled only ever holds commits the journal has on disk, so a crash leaves
-//!    sled with whole commits of the journal and replay completes them;
-//! 3. once a closed journal segment is all in sled, flushes sled and removes the segment
-//!    (a checkpoint);
+//! 2. writes every durable pending batch to sled, oldest first, once no snapshot older than
+//!    it is open ([`crate::snapshot`]), and retires it from the memtable; sled only ever
+//!    holds commits the journal has on disk, so a crash leaves sled with whole commits of the
+//!    journal and replay completes them;
+//! 3. once a closed journal segment is all in sled, flushes sled, fsyncs sled's files
+//!    ([`crate::durable`]) and only then removes the segment (a checkpoint);
 //! 4. makes a spare segment for the next rotation, so a committer never waits for one.
 //!
-//! Told to stop (the store is dropped), it syncs and applies everything, flushes sled and
-//! removes the journal, so a cleanly closed store has nothing to replay. A failure stops it
+//! Told to stop (the store is dropped), it syncs and applies everything, makes sled durable
+//! and removes the journal, so a cleanly closed store has nothing to replay. A failure stops it
 //! and fails the store; what the journal holds is replayed on the next open.
 //!
 //! Writing to sled in rounds rather than commit by commit keeps the applier off the
@@ -23,9 +24,11 @@
 //! [`Durability::Buffered`]: crate::Durability::Buffered
 //! [`SledConfig::flush_every_ms`]: crate::SledConfig::flush_every_ms
 
+use crate::batch::Batch;
 use crate::config::Durability;
-use crate::engine::{Engine, apply};
+use crate::engine::Shared;
 use crate::error::storage;
+use crate::snapshot::Snapshots;
 use crm_core::{Error, Result};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -39,7 +42,7 @@ const ROUND: usize = 256;
 
 /// Runs the applier until told to stop or the store fails (a panic, which would be a bug,
 /// fails the store too, so that no commit waits for it forever).
-pub(crate) fn run(engine: Arc<Engine>) {
+pub(crate) fn run(engine: Arc<Shared>) {
     let mut state = State {
         last_sync: Instant::now(),
         // Opening replayed the journal: sled holds every batch up to here.
@@ -49,8 +52,8 @@ pub(crate) fn run(engine: Arc<Engine>) {
         let stop = engine
             .doorbell
             .wait(|| next_round_in(&engine, state.last_sync));
-        if engine.failed() {
-            break;
+        if engine.failed() && !stop {
+            continue;
         }
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
             if stop {
@@ -63,7 +66,9 @@ pub(crate) fn run(engine: Arc<Engine>) {
         engine.progress.notify_waiters();
         if let Err(e) = result {
             engine.fail(&e);
-            break;
+            if stop {
+                break;
+            }
         }
         if stop {
             break;
@@ -76,8 +81,8 @@ pub(crate) fn run(engine: Arc<Engine>) {
 /// pending; [`APPLY_DELAY`] when pending commits are durable (or soon will be: a durable
 /// commit's committer is syncing); until the next journal sync when they wait for it
 /// ([`Durability::Buffered`]).
-fn next_round_in(engine: &Engine, last_sync: Instant) -> Option<Duration> {
-    if engine.memtable.queued_bytes() == 0 {
+fn next_round_in(engine: &Shared, last_sync: Instant) -> Option<Duration> {
+    if engine.memtable.queued_bytes() == 0 || engine.failed() {
         return None;
     }
     let waits_for_sync = engine.durability == Durability::Buffered
@@ -101,9 +106,9 @@ struct State {
     applied: u64,
 }
 
-fn round(engine: &Engine, state: &mut State) -> Result<()> {
+fn round(engine: &Shared, state: &mut State) -> Result<()> {
     if state.last_sync.elapsed() >= engine.sync_every {
-        engine.sync()?;
+        engine.sync_through(u64::MAX)?;
         state.last_sync = Instant::now();
     }
     apply_durable(engine, &mut state.applied)?;
@@ -116,14 +121,15 @@ fn round(engine: &Engine, state: &mut State) -> Result<()> {
 
 /// Writes every durable pending batch to sled and retires it from the memtable; `applied`
 /// follows.
-fn apply_durable(engine: &Engine, applied: &mut u64) -> Result<()> {
+fn apply_durable(engine: &Shared, applied: &mut u64) -> Result<()> {
     loop {
         let ready = engine.memtable.ready(engine.journal.durable(), ROUND);
         if ready.is_empty() {
             return Ok(());
         }
         for batch in ready {
-            apply(&engine.trees, &batch)?;
+            engine.snapshots.wait_below(batch.seq, Snapshots::PATIENCE);
+            apply(engine, &batch)?;
             *applied = batch.seq;
             engine.memtable.retire(&batch);
         }
@@ -133,23 +139,43 @@ fn apply_durable(engine: &Engine, applied: &mut u64) -> Result<()> {
 
 /// Removes the closed journal segments once sled (which holds batches up to `applied`) has
 /// all their batches on disk.
-fn checkpoint(engine: &Engine, applied: u64) -> Result<()> {
+fn checkpoint(engine: &Shared, applied: u64) -> Result<()> {
     let Some(through) = engine.journal.closed_through() else {
         return Ok(());
     };
     if applied < through {
         return Ok(());
     }
-    engine.db.flush().map_err(storage)?;
+    engine.make_sled_durable()?;
     engine.journal.remove_closed(through)
 }
 
-/// The last round: everything durable, in sled, on disk; the journal removed.
-fn finish(engine: &Engine, state: &mut State) -> Result<()> {
-    engine.sync()?;
+/// The last round: everything durable, in sled, on disk; the journal removed. When the
+/// journal failed, what it made durable still goes to sled, and the journal stays.
+fn finish(engine: &Shared, state: &mut State) -> Result<()> {
+    let synced = if engine.failed() {
+        Err(Error::storage("the journal failed"))
+    } else {
+        engine.sync_through(u64::MAX)
+    };
     apply_durable(engine, &mut state.applied)?;
-    engine.db.flush().map_err(storage)?;
+    engine.make_sled_durable()?;
+    synced?;
     engine.journal.remove_all()
+}
+
+/// Writes `batch` to sled's trees, one key after another (the journal, not sled, makes it
+/// atomic: after a crash, the batch is replayed whole).
+fn apply(engine: &Shared, batch: &Batch) -> Result<()> {
+    for change in &batch.changes {
+        let tree = engine.trees.of(change.space);
+        match &change.value {
+            Some(value) => tree.insert(&change.key, value.as_slice()),
+            None => tree.remove(&change.key),
+        }
+        .map_err(storage)?;
+    }
+    Ok(())
 }
 
 /// How committers wake the applier.

@@ -1,61 +1,18 @@
 //! A batch: the writes of one commit as changes to sled's trees, and their stored form.
 //!
-//! A commit is checked once ([`crate::staged`]) and becomes a [`Batch`]: the final value (or
-//! removal) of every key it touches, in key order. A batch is what the journal keeps and what
+//! A commit is checked once (by crm-core's key-value store) and becomes a [`Batch`]: the final
+//! value (or removal) of every key it touches, in key order, numbered in commit order. A batch is what the journal keeps and what
 //! the applier writes to sled. Applying a batch sets keys to values, so applying it again
 //! changes nothing, and replaying a run of batches in order over a state that already holds
 //! some of them gives the same result as applying each once.
 //!
 //! Stored form (little-endian): `seq: u64`, `count: u32`, then per change
-//! `tree: u8`, `op: u8` (0 remove, 1 put), `key_len: u32`, key, and for a put
+//! `space: u8` (its position in [`Space::ALL`]), `op: u8` (0 remove, 1 put), `key_len: u32`, key, and for a put
 //! `value_len: u32`, value.
 
+pub(crate) use crm_core::store::kv::Change;
+use crm_core::store::kv::Space;
 use std::fmt;
-
-/// One of the trees a commit writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub(crate) enum Tree {
-    /// `kv::record_key` → encoded record.
-    Records,
-    /// stored unique key → 16-byte owner id.
-    Unique,
-    /// index keys → empty value.
-    Index,
-}
-
-impl Tree {
-    /// Every tree, in the order of their tags.
-    pub(crate) const ALL: [Tree; 3] = [Tree::Records, Tree::Unique, Tree::Index];
-
-    /// The tree's byte in the stored form and its position in [`Tree::ALL`].
-    pub(crate) fn tag(self) -> u8 {
-        match self {
-            Tree::Records => 0,
-            Tree::Unique => 1,
-            Tree::Index => 2,
-        }
-    }
-
-    fn from_tag(tag: u8) -> Option<Tree> {
-        Tree::ALL.get(usize::from(tag)).copied()
-    }
-
-    /// Its position in [`Tree::ALL`].
-    pub(crate) fn position(self) -> usize {
-        usize::from(self.tag())
-    }
-}
-
-/// The new state of one key: `Some(value)` to put, `None` to remove.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Change {
-    /// The tree.
-    pub(crate) tree: Tree,
-    /// The key.
-    pub(crate) key: Vec<u8>,
-    /// The value to put, or `None` to remove the key.
-    pub(crate) value: Option<Vec<u8>>,
-}
 
 /// The changes of one commit, numbered in commit order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,7 +50,7 @@ impl Batch {
         out.extend_from_slice(&self.seq.to_le_bytes());
         out.extend_from_slice(&len_u32(self.changes.len()).to_le_bytes());
         for change in &self.changes {
-            out.push(change.tree.tag());
+            out.push(space_tag(change.space));
             out.push(u8::from(change.value.is_some()));
             out.extend_from_slice(&len_u32(change.key.len()).to_le_bytes());
             out.extend_from_slice(&change.key);
@@ -117,20 +74,25 @@ impl Batch {
         let mut changes = Vec::with_capacity(count as usize);
         for _ in 0..count {
             let [tag, op] = r.array()?;
-            let tree = Tree::from_tag(tag).ok_or(Malformed("unknown tree"))?;
+            let space = Space::at(usize::from(tag)).ok_or(Malformed("unknown space"))?;
             let key = r.sized()?.to_vec();
             let value = match op {
                 0 => None,
                 1 => Some(r.sized()?.to_vec()),
                 _ => return Err(Malformed("unknown operation")),
             };
-            changes.push(Change { tree, key, value });
+            changes.push(Change { space, key, value });
         }
         if !r.0.is_empty() {
             return Err(Malformed("bytes after the last change"));
         }
         Ok(Batch { seq, changes })
     }
+}
+
+/// The byte of `space` in the stored form.
+fn space_tag(space: Space) -> u8 {
+    u8::try_from(space.position()).unwrap_or(u8::MAX)
 }
 
 /// Lengths in a batch are `u32`: keys and records are far smaller (crm-core limits input),
@@ -171,11 +133,11 @@ mod tests {
 
     fn change() -> impl Strategy<Value = Change> {
         (
-            prop::sample::select(Tree::ALL.to_vec()),
+            prop::sample::select(Space::ALL.to_vec()),
             prop::collection::vec(any::<u8>(), 0..40),
             prop::option::of(prop::collection::vec(any::<u8>(), 0..200)),
         )
-            .prop_map(|(tree, key, value)| Change { tree, key, value })
+            .prop_map(|(space, key, value)| Change { space, key, value })
     }
 
     fn batch() -> impl Strategy<Value = Batch> {
@@ -210,7 +172,7 @@ mod tests {
         let b = Batch {
             seq: 7,
             changes: vec![Change {
-                tree: Tree::Index,
+                space: Space::Index,
                 key: b"k".to_vec(),
                 value: Some(Vec::new()),
             }],
@@ -223,9 +185,9 @@ mod tests {
             Batch::decode(&longer),
             Err(Malformed("bytes after the last change"))
         );
-        let mut bad_tree = bytes.clone();
-        bad_tree[12] = 9;
-        assert_eq!(Batch::decode(&bad_tree), Err(Malformed("unknown tree")));
+        let mut bad_space = bytes.clone();
+        bad_space[12] = 9;
+        assert_eq!(Batch::decode(&bad_space), Err(Malformed("unknown space")));
         let mut bad_op = bytes;
         bad_op[13] = 2;
         assert_eq!(Batch::decode(&bad_op), Err(Malformed("unknown operation")));

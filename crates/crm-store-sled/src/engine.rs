@@ -1,22 +1,28 @@
-//! The write path: a commit is checked, published to the memtable, queued in the journal,
-//! and acknowledged once the journal has it on disk; the applier writes it to sled later.
+//! [`SledEngine`]: crm-core's key-value [`Engine`] over sled, its journal and its memtable.
 //!
-//! Opening replays what the journal holds into sled before anything else happens.
+//! The write path: a batch (checked by crm-core under its commit lock) is numbered, published
+//! to the memtable (readable at once by new snapshots), queued in the journal, and settled
+//! once the journal has it on disk; the applier writes it to sled later.
 
-use crate::applier::Doorbell;
+use crate::applier::{self, Doorbell};
 use crate::batch::Batch;
 use crate::config::{Durability, SledConfig};
-use crate::error::{open_error, storage};
-use crate::highest::Highest;
-use crate::journal::{self, Journal};
+use crate::durable;
+use crate::error::storage;
+use crate::journal::Journal;
 use crate::lock::LockRelease;
 use crate::memtable::Memtable;
-use crate::read::{Trees, View};
-use crate::{schema, staged};
-use crm_core::id::WorkspaceId;
-use crm_core::store::Commit;
+use crate::open;
+use crate::snapshot::{SledSnapshot, Snapshots};
+use crate::trees::Trees;
+use async_trait::async_trait;
+use crm_core::store::Capabilities;
+use crm_core::store::kv::{self, Engine, Ticket};
 use crm_core::{Error, Result};
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Pending commits take at most this many bytes of keys and values before a new commit
@@ -30,117 +36,188 @@ pub(crate) const APPLY_SOON_BYTES: usize = 1024 * 1024;
 /// The name of the journal's directory inside the store's directory.
 pub(crate) const JOURNAL_DIR: &str = "journal";
 
-/// Everything the store and its applier thread share.
+/// The sled engine: sled's trees, the journal in front of them, the memtable of commits
+/// sled does not have yet, and the applier thread that writes them to sled. See the
+/// [crate] docs.
+///
+/// Dropping it closes the store: it blocks while the commits not yet in sled are written to
+/// it and made durable, then releases the lock on the directory.
 #[derive(Debug)]
-pub(crate) struct Engine {
+pub struct SledEngine {
+    shared: Arc<Shared>,
+    applier: Option<JoinHandle<()>>,
+}
+
+/// Everything the engine and its applier thread share.
+#[derive(Debug)]
+pub(crate) struct Shared {
     pub(crate) db: sled::Db,
+    pub(crate) dir: PathBuf,
     pub(crate) trees: Trees,
     pub(crate) memtable: Memtable,
     pub(crate) journal: Journal,
+    pub(crate) snapshots: Snapshots,
     pub(crate) durability: Durability,
     /// How often the applier syncs the journal by itself.
     pub(crate) sync_every: Duration,
-    /// Serialises checking and publishing.
-    committer: Mutex<Committer>,
     /// Wakes the applier.
     pub(crate) doorbell: Doorbell,
     /// Wakes commits waiting for room in the memtable.
     pub(crate) progress: tokio::sync::Notify,
+    /// Blob files of sled already made durable.
+    pub(crate) synced_blobs: Mutex<HashSet<PathBuf>>,
     failure: Mutex<Option<String>>,
-    /// See [`Engine::make_room`].
+    /// See [`Shared::make_room`].
     pending_limit: usize,
     /// Last: waits for sled's lock to go once everything above is dropped.
     _lock: LockRelease,
 }
 
-impl Engine {
-    /// Opens sled at `config.path`, checks the schema version, replays the journal into
-    /// sled, and starts a new journal.
-    pub(crate) fn open(config: &SledConfig) -> Result<Engine> {
-        let db = sled::Config::new()
-            .path(&config.path)
-            .cache_capacity(config.cache_capacity)
-            .mode(sled::Mode::LowSpace)
-            .flush_every_ms(config.flush_every_ms)
-            .open()
-            .map_err(|e| open_error(&config.path, e))?;
-        // sled holds the directory's lock now. Should what follows fail, `recover` drops
-        // sled, then `lock` waits for the lock's release.
-        let lock = LockRelease(config.path.join("db"));
-        let (db, trees, journal, next_seq) = recover(db, config)?;
-        Ok(Engine {
-            db,
-            trees,
-            memtable: Memtable::default(),
-            journal,
+impl SledEngine {
+    /// The durability mode the store was opened with.
+    pub fn durability(&self) -> Durability {
+        self.shared.durability
+    }
+
+    /// The bytes the store takes on disk (sled's estimate and the journal's files).
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when sled cannot tell.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        Ok(self.shared.db.size_on_disk().map_err(storage)? + self.shared.journal.size_on_disk())
+    }
+}
+
+#[async_trait]
+impl Engine for SledEngine {
+    type Config = SledConfig;
+    type Snapshot<'a> = SledSnapshot<'a>;
+
+    /// Opens (or creates) the store at `config.path`.
+    ///
+    /// This blocks: sled reads its log and recovers what a crash left, data of an older
+    /// schema is brought up to date, and the commits the journal holds and sled does not are
+    /// written to sled. In async code, open at start-up or inside
+    /// `tokio::task::spawn_blocking`.
+    ///
+    /// # Errors
+    /// - [`Error::Locked`] when the directory is open already, in another process or in this
+    ///   one (sled holds an exclusive lock on its `db` file while open).
+    /// - [`Error::SchemaTooNew`] when a newer crm-rs wrote the data; nothing is changed.
+    /// - [`Error::Corrupted`] for an unreadable schema version, log or journal.
+    /// - [`Error::Storage`] for any other failure (permissions, disk, ...).
+    fn open(config: SledConfig) -> Result<Self> {
+        let opened = open::open(&config)?;
+        let shared = Arc::new(Shared {
+            db: opened.db,
+            dir: config.path.clone(),
+            trees: opened.trees,
+            memtable: Memtable::after(opened.last_seq),
+            journal: opened.journal,
+            snapshots: Snapshots::default(),
             durability: config.durability,
             sync_every: Duration::from_millis(config.flush_every_ms.unwrap_or(1000).max(1)),
-            pending_limit: config.tuning.pending_limit,
-            committer: Mutex::new(Committer {
-                last_seq: next_seq - 1,
-                highest: Highest::default(),
-            }),
             doorbell: Doorbell::default(),
             progress: tokio::sync::Notify::new(),
+            synced_blobs: Mutex::new(HashSet::new()),
             failure: Mutex::new(None),
-            _lock: lock,
+            pending_limit: config.tuning.pending_limit,
+            _lock: opened.lock,
+        });
+        let for_applier = shared.clone();
+        let applier = std::thread::Builder::new()
+            .name("crm-sled-applier".to_owned())
+            .spawn(move || applier::run(for_applier))
+            .map_err(|e| Error::storage(format!("starting the applier thread: {e}")))?;
+        Ok(SledEngine {
+            shared,
+            applier: Some(applier),
         })
     }
 
-    /// What readers see.
-    pub(crate) fn view(&self) -> View<'_> {
-        View {
-            trees: &self.trees,
-            memtable: &self.memtable,
-        }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new(self.shared.durability == Durability::Flush, false)
     }
 
-    /// Commits: checks, publishes, and (in [`Durability::Flush`]) waits until durable.
-    pub(crate) async fn commit(self: &Arc<Self>, ws: WorkspaceId, commit: &Commit) -> Result<()> {
-        self.healthy()?;
-        self.make_room().await?;
-        let seq = self.publish(ws, commit)?;
-        match self.durability {
-            Durability::Flush if self.journal.durable() < seq => {
-                let engine = self.clone();
-                run_blocking(move || engine.sync_through(seq)).await
+    fn snapshot(&self) -> Result<SledSnapshot<'_>> {
+        let s = &*self.shared;
+        Ok(SledSnapshot::new(&s.trees, &s.memtable, &s.snapshots))
+    }
+
+    fn write(&self, batch: kv::Batch) -> Result<Ticket> {
+        self.shared.healthy()?;
+        let seq = self.shared.memtable.published() + 1;
+        let batch = Arc::new(Batch {
+            seq,
+            changes: batch.changes,
+        });
+        self.shared.journal.enqueue(&batch);
+        self.shared.memtable.publish(batch);
+        self.shared.doorbell.nudge();
+        Ok(seq)
+    }
+
+    async fn settle(&self, ticket: Ticket) -> Result<()> {
+        match self.shared.durability {
+            Durability::Flush if self.shared.journal.durable() < ticket => {
+                let shared = self.shared.clone();
+                run_blocking(move || shared.sync_through(ticket)).await
             }
             _ => Ok(()),
         }
     }
 
-    /// Checks `commit` and publishes its changes (readable at once, queued for the
-    /// journal); returns its sequence number (0 for a commit that changes nothing).
-    fn publish(&self, ws: WorkspaceId, commit: &Commit) -> Result<u64> {
-        let mut committer = lock(&self.committer);
-        let Committer { last_seq, highest } = &mut *committer;
-        let changes = staged::stage(&self.view(), highest, ws, commit)?;
-        if changes.is_empty() {
-            return Ok(0);
+    async fn sync(&self) -> Result<()> {
+        let shared = self.shared.clone();
+        run_blocking(move || shared.sync_through(u64::MAX)).await
+    }
+
+    async fn room(&self) -> Result<()> {
+        self.shared.healthy()?;
+        let s = &self.shared;
+        while s.memtable.queued_bytes() > s.pending_limit {
+            let progress = s.progress.notified();
+            tokio::pin!(progress);
+            progress.as_mut().enable();
+            if s.memtable.queued_bytes() <= s.pending_limit {
+                break;
+            }
+            // The applier takes only durable commits: make them so, and wake it.
+            let shared = s.clone();
+            run_blocking(move || shared.sync_through(u64::MAX)).await?;
+            s.doorbell.ring();
+            progress.await;
+            s.healthy()?;
         }
-        highest.note(&changes);
-        *last_seq += 1;
-        let batch = Arc::new(Batch {
-            seq: *last_seq,
-            changes,
-        });
-        self.journal.enqueue(&batch);
-        self.memtable.publish(batch);
-        self.doorbell.nudge();
-        Ok(*last_seq)
+        Ok(())
     }
 
-    /// Makes every commit published so far durable.
-    pub(crate) async fn flush(self: &Arc<Self>) -> Result<()> {
-        let engine = self.clone();
-        run_blocking(move || engine.sync()).await
+    fn room_blocking(&self) -> Result<()> {
+        let s = &self.shared;
+        while s.memtable.queued_bytes() > s.pending_limit {
+            s.healthy()?;
+            s.sync_through(u64::MAX)?;
+            s.doorbell.ring();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        Ok(())
     }
+}
 
-    /// Makes every queued commit durable (blocking), and lets the applier know.
-    pub(crate) fn sync(&self) -> Result<()> {
-        self.sync_through(u64::MAX)
+impl Drop for SledEngine {
+    fn drop(&mut self) {
+        self.shared.doorbell.stop();
+        if let Some(applier) = self.applier.take() {
+            // A panic of the applier has been reported on its thread already; the journal
+            // keeps what it did not write.
+            let _ = applier.join();
+        }
+        // The shared state goes with the last handle, here; it waits until sled has let go
+        // of the directory's lock.
     }
+}
 
+impl Shared {
     /// Makes commit `seq` durable, with every commit queued when this caller's turn to
     /// write comes (blocking), and lets the applier know.
     pub(crate) fn sync_through(&self, seq: u64) -> Result<()> {
@@ -156,26 +233,14 @@ impl Engine {
         result.map(|_| ())
     }
 
-    /// Waits while the pending commits take more than the limit ([`MAX_PENDING_BYTES`]).
-    async fn make_room(self: &Arc<Self>) -> Result<()> {
-        while self.memtable.queued_bytes() > self.pending_limit {
-            let progress = self.progress.notified();
-            tokio::pin!(progress);
-            progress.as_mut().enable();
-            if self.memtable.queued_bytes() <= self.pending_limit {
-                break;
-            }
-            // The applier takes only durable commits: make them so, and wake it.
-            let engine = self.clone();
-            run_blocking(move || engine.sync()).await?;
-            self.doorbell.ring();
-            progress.await;
-            self.healthy()?;
-        }
-        Ok(())
+    /// Flushes sled and makes its files durable (see [`crate::durable`]).
+    pub(crate) fn make_sled_durable(&self) -> Result<()> {
+        self.db.flush().map_err(storage)?;
+        durable::sync_sled(&self.dir, &self.synced_blobs)
+            .map_err(|e| Error::storage(format!("syncing sled's files: {e}")))
     }
 
-    /// An error when the store has failed (see [`Engine::fail`]).
+    /// An error when the store has failed (see [`Shared::fail`]).
     pub(crate) fn healthy(&self) -> Result<()> {
         match &*lock(&self.failure) {
             None => Ok(()),
@@ -193,63 +258,10 @@ impl Engine {
         self.progress.notify_waiters();
     }
 
-    /// True once [`Engine::fail`] was called.
+    /// True once [`Shared::fail`] was called.
     pub(crate) fn failed(&self) -> bool {
         lock(&self.failure).is_some()
     }
-
-    /// The bytes sled and the journal take on disk.
-    pub(crate) fn size_on_disk(&self) -> Result<u64> {
-        Ok(self.db.size_on_disk().map_err(storage)? + self.journal.size_on_disk())
-    }
-}
-
-/// What the commit lock guards.
-#[derive(Debug)]
-struct Committer {
-    /// The last sequence number given out.
-    last_seq: u64,
-    highest: Highest,
-}
-
-/// Checks the schema version, replays the journal into sled and starts a new journal; gives
-/// back sled, its trees, the journal and the next sequence number.
-fn recover(db: sled::Db, config: &SledConfig) -> Result<(sled::Db, Trees, Journal, u64)> {
-    let tree = |name: &str| db.open_tree(name).map_err(storage);
-    let trees = Trees {
-        records: tree("records")?,
-        unique: tree("unique")?,
-        index: tree("index")?,
-    };
-    if schema::check_or_write(&tree("meta")?, &trees.records)? {
-        db.flush().map_err(storage)?;
-    }
-    let dir = config.path.join(JOURNAL_DIR);
-    let recovered = Journal::recover(&dir)?;
-    for batch in &recovered.batches {
-        apply(&trees, batch)?;
-    }
-    if !recovered.batches.is_empty() {
-        db.flush().map_err(storage)?;
-    }
-    journal::remove_recovered(&recovered)?;
-    let next_seq = recovered.batches.last().map_or(1, |b| b.seq + 1);
-    let journal = Journal::start(&dir, next_seq, config.tuning.journal)?;
-    Ok((db, trees, journal, next_seq))
-}
-
-/// Writes `batch` to sled's trees, one key after another (the journal, not sled, makes it
-/// atomic: after a crash, the batch is replayed whole).
-pub(crate) fn apply(trees: &Trees, batch: &Batch) -> Result<()> {
-    for change in &batch.changes {
-        let tree = trees.of(change.tree);
-        match &change.value {
-            Some(value) => tree.insert(&change.key, value.as_slice()),
-            None => tree.remove(&change.key),
-        }
-        .map_err(storage)?;
-    }
-    Ok(())
 }
 
 /// Runs blocking `work` from async code without stalling the runtime's other tasks: on this

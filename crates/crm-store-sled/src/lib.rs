@@ -119,21 +119,27 @@
 mod applier;
 mod batch;
 mod config;
-pub mod encoding;
+mod durable;
 mod engine;
 mod error;
-mod highest;
 mod journal;
 mod lock;
 mod memtable;
 mod merge;
-mod read;
+mod migrate;
+mod open;
 mod schema;
-mod staged;
-mod store;
+mod snapshot;
 #[cfg(test)]
 mod tests;
+mod trees;
 
 pub use config::{DEFAULT_CACHE_CAPACITY, DEFAULT_FLUSH_EVERY_MS, Durability, SledConfig};
+pub use engine::SledEngine;
 pub use schema::SCHEMA_VERSION;
-pub use store::SledStore;
+pub use snapshot::SledSnapshot;
+
+/// The sled store: crm-core's key-value store over [`SledEngine`]. Open it with
+/// `SledStore::open(SledConfig::new(path))`; share it as `Arc<SledStore>` or
+/// `Arc<dyn Store>`. See the [crate] docs.
+pub type SledStore = crm_core::store::kv::KvStore<SledEngine>;

@@ -1,16 +1,17 @@
-//! Commits not yet written to sled, readable at once.
+//! Commits not yet written to sled, readable at once, each key with every pending version.
 //!
-//! A commit is published here (under the store's commit lock, in commit order) the moment it
-//! is checked, and stays until the applier has written it to sled's trees. Reads look here
-//! first: a key present here, put or removed, is as the newest commit left it; a key absent
-//! here is as sled has it. The applier writes a batch to sled *before* retiring it from
-//! here, so a key never goes missing between the two.
-//!
-//! Each key remembers the batch that last wrote it; retiring an older batch leaves a key that
-//! a newer one wrote again.
+//! A batch is published here (under the store's commit lock, in commit order) the moment it is
+//! checked, and stays until the applier has written it to sled's trees. Each key keeps one
+//! version per pending batch that wrote it, oldest first, so a snapshot taken at sequence
+//! number `at` reads the newest version no newer than `at`; a key with no such version is as
+//! sled has it (the applier never writes to sled a batch newer than an open snapshot, see
+//! [`crate::snapshot`]). The applier writes a batch to sled *before* retiring its versions, so
+//! a key never goes missing between the two.
 
-use crate::batch::{Batch, Tree};
+use crate::batch::Batch;
+use crm_core::store::kv::Space;
 use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The pending commits. See the [module](self) docs.
@@ -21,69 +22,110 @@ pub(crate) struct Memtable {
 
 #[derive(Debug, Default)]
 struct Inner {
-    /// Per tree (in [`Tree::ALL`] order): key → its newest pending state.
-    trees: [BTreeMap<Vec<u8>, Slot>; 3],
+    /// Per space (in [`Space::ALL`] order): key → its pending versions, oldest first.
+    spaces: [BTreeMap<Vec<u8>, Vec<Version>>; 4],
     /// The pending batches, oldest first.
     queue: VecDeque<Arc<Batch>>,
     /// The bytes of keys and values in `queue`.
     queued_bytes: usize,
+    /// The sequence number of the newest batch published.
+    published: u64,
 }
 
-#[derive(Debug)]
-struct Slot {
-    seq: u64,
-    value: Option<Vec<u8>>,
+/// One pending version of a key: change `at` of `batch`.
+#[derive(Debug, Clone)]
+struct Version {
+    batch: Arc<Batch>,
+    at: usize,
 }
 
-/// A key's state in the memtable: absent (ask sled), or set by a pending commit.
+impl Version {
+    fn seq(&self) -> u64 {
+        self.batch.seq
+    }
+
+    fn value(&self) -> Option<&[u8]> {
+        self.batch.changes[self.at].value.as_deref()
+    }
+}
+
+/// A key's state as a snapshot sees it in the memtable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Pending {
-    /// No pending commit touches the key.
+    /// No pending version old enough: ask sled.
     Absent,
-    /// A pending commit put this value.
-    Put(Vec<u8>),
-    /// A pending commit removed the key.
-    Removed,
+    /// Batch `seq` put this value.
+    Put(u64, Vec<u8>),
+    /// Batch `seq` removed the key.
+    Removed(u64),
 }
 
 impl Memtable {
-    /// Publishes a checked commit (newer than every batch published before).
+    /// An empty memtable whose next batch follows `published`.
+    pub(crate) fn after(published: u64) -> Self {
+        let memtable = Self::default();
+        memtable.write().published = published;
+        memtable
+    }
+
+    /// Publishes a checked batch (numbered right after the last one).
     pub(crate) fn publish(&self, batch: Arc<Batch>) {
         let mut inner = self.write();
-        for change in &batch.changes {
-            let slot = Slot {
-                seq: batch.seq,
-                value: change.value.clone(),
+        for (at, change) in batch.changes.iter().enumerate() {
+            let version = Version {
+                batch: batch.clone(),
+                at,
             };
-            inner.trees[change.tree.position()].insert(change.key.clone(), slot);
+            inner.spaces[change.space.position()]
+                .entry(change.key.clone())
+                .or_default()
+                .push(version);
         }
         inner.queued_bytes += batch.size();
+        inner.published = batch.seq;
         inner.queue.push_back(batch);
     }
 
-    /// The pending state of `key` in `tree`.
-    pub(crate) fn get(&self, tree: Tree, key: &[u8]) -> Pending {
-        match self.read().trees[tree.position()].get(key) {
+    /// The sequence number of the newest batch published.
+    pub(crate) fn published(&self) -> u64 {
+        self.read().published
+    }
+
+    /// The state of `key` in `space` for a snapshot at `at`.
+    pub(crate) fn get(&self, space: Space, key: &[u8], at: u64) -> Pending {
+        let inner = self.read();
+        match inner.spaces[space.position()]
+            .get(key)
+            .and_then(|versions| visible(versions, at))
+        {
             None => Pending::Absent,
-            Some(Slot {
-                value: Some(value), ..
-            }) => Pending::Put(value.clone()),
-            Some(Slot { value: None, .. }) => Pending::Removed,
+            Some(v) => match v.value() {
+                Some(value) => Pending::Put(v.seq(), value.to_vec()),
+                None => Pending::Removed(v.seq()),
+            },
         }
     }
 
-    /// The pending keys of `tree` in `start..end`, ascending, each with `true` when put and
-    /// `false` when removed. A copy: the caller holds no lock while merging it with sled.
-    pub(crate) fn keys_in(&self, tree: Tree, start: &[u8], end: &[u8]) -> Vec<(Vec<u8>, bool)> {
-        if start >= end {
+    /// The keys of `space` from `start` to `end` (excluded; `None`: to the end) with a version
+    /// visible at `at`, ascending: each with the version's value (`None`: removed) and batch.
+    /// A copy: the caller holds no lock while merging it with sled.
+    pub(crate) fn range(
+        &self,
+        space: Space,
+        start: &[u8],
+        end: Option<&[u8]>,
+        at: u64,
+    ) -> Vec<(Vec<u8>, Option<Vec<u8>>, u64)> {
+        if end.is_some_and(|end| end <= start) {
             return Vec::new();
         }
-        self.read().trees[tree.position()]
-            .range::<[u8], _>((
-                std::ops::Bound::Included(start),
-                std::ops::Bound::Excluded(end),
-            ))
-            .map(|(key, slot)| (key.clone(), slot.value.is_some()))
+        let upper = end.map_or(Bound::Unbounded, Bound::Excluded);
+        self.read().spaces[space.position()]
+            .range::<[u8], _>((Bound::Included(start), upper))
+            .filter_map(|(key, versions)| {
+                let v = visible(versions, at)?;
+                Some((key.clone(), v.value().map(<[u8]>::to_vec), v.seq()))
+            })
             .collect()
     }
 
@@ -98,17 +140,20 @@ impl Memtable {
             .collect()
     }
 
-    /// Retires the oldest pending batch, `batch`, which sled now holds: its keys are read
-    /// from sled again, unless a newer pending batch wrote them too.
+    /// Retires the oldest pending batch, `batch`, which sled now holds: its versions go, and
+    /// its keys are read from sled again unless a newer pending batch wrote them too.
     pub(crate) fn retire(&self, batch: &Batch) {
         let mut inner = self.write();
         if inner.queue.front().map(|b| b.seq) != Some(batch.seq) {
             return;
         }
         for change in &batch.changes {
-            let tree = &mut inner.trees[change.tree.position()];
-            if tree.get(&change.key).is_some_and(|s| s.seq == batch.seq) {
-                tree.remove(&change.key);
+            let space = &mut inner.spaces[change.space.position()];
+            if let Some(versions) = space.get_mut(&change.key) {
+                versions.retain(|v| v.seq() != batch.seq);
+                if versions.is_empty() {
+                    space.remove(&change.key);
+                }
             }
         }
         inner.queued_bytes -= batch.size();
@@ -131,18 +176,23 @@ impl Memtable {
     }
 }
 
+/// The newest of `versions` (oldest first) no newer than `at`.
+fn visible(versions: &[Version], at: u64) -> Option<&Version> {
+    versions.iter().rev().find(|v| v.seq() <= at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::batch::Change;
 
-    fn batch(seq: u64, changes: &[(Tree, &str, Option<&str>)]) -> Arc<Batch> {
+    fn batch(seq: u64, changes: &[(Space, &str, Option<&str>)]) -> Arc<Batch> {
         Arc::new(Batch {
             seq,
             changes: changes
                 .iter()
-                .map(|(tree, key, value)| Change {
-                    tree: *tree,
+                .map(|(space, key, value)| Change {
+                    space: *space,
                     key: key.as_bytes().to_vec(),
                     value: value.map(|v| v.as_bytes().to_vec()),
                 })
@@ -151,59 +201,79 @@ mod tests {
     }
 
     #[test]
-    fn the_newest_pending_state_wins_until_its_batch_retires() {
+    fn a_snapshot_sees_the_newest_version_no_newer_than_itself() {
         let m = Memtable::default();
         let one = batch(
             1,
             &[
-                (Tree::Records, "a", Some("1")),
-                (Tree::Index, "i", Some("")),
+                (Space::Records, "a", Some("1")),
+                (Space::Index, "i", Some("")),
             ],
         );
         let two = batch(
             2,
-            &[(Tree::Records, "a", Some("2")), (Tree::Index, "i", None)],
+            &[(Space::Records, "a", Some("2")), (Space::Index, "i", None)],
         );
         m.publish(one.clone());
         m.publish(two.clone());
-        assert_eq!(m.get(Tree::Records, b"a"), Pending::Put(b"2".to_vec()));
-        assert_eq!(m.get(Tree::Index, b"i"), Pending::Removed);
-        assert_eq!(m.get(Tree::Unique, b"a"), Pending::Absent);
+        assert_eq!(m.published(), 2);
+        assert_eq!(
+            m.get(Space::Records, b"a", 2),
+            Pending::Put(2, b"2".to_vec())
+        );
+        assert_eq!(
+            m.get(Space::Records, b"a", 1),
+            Pending::Put(1, b"1".to_vec())
+        );
+        assert_eq!(m.get(Space::Records, b"a", 0), Pending::Absent);
+        assert_eq!(m.get(Space::Index, b"i", 2), Pending::Removed(2));
+        assert_eq!(m.get(Space::Unique, b"a", 2), Pending::Absent);
         assert_eq!(m.ready(1, 10), vec![one.clone()]);
         assert_eq!(m.ready(5, 1), vec![one.clone()]);
         // Retiring batch 1 keeps what batch 2 wrote again.
         m.retire(&one);
-        assert_eq!(m.get(Tree::Records, b"a"), Pending::Put(b"2".to_vec()));
-        assert_eq!(m.get(Tree::Index, b"i"), Pending::Removed);
+        assert_eq!(
+            m.get(Space::Records, b"a", 2),
+            Pending::Put(2, b"2".to_vec())
+        );
+        assert_eq!(m.get(Space::Records, b"a", 1), Pending::Absent);
         // Retiring out of order does nothing.
         m.retire(&one);
         assert_eq!(m.ready(5, 10), vec![two.clone()]);
         m.retire(&two);
-        assert_eq!(m.get(Tree::Records, b"a"), Pending::Absent);
+        assert_eq!(m.get(Space::Records, b"a", 2), Pending::Absent);
         assert!(m.ready(u64::MAX, 10).is_empty());
         assert_eq!(m.queued_bytes(), 0);
     }
 
     #[test]
-    fn keys_in_a_range_come_sorted_with_removals_marked() {
-        let m = Memtable::default();
+    fn a_range_comes_sorted_with_removals_marked_as_of_the_snapshot() {
+        let m = Memtable::after(0);
         m.publish(batch(
             1,
             &[
-                (Tree::Index, "b", Some("")),
-                (Tree::Index, "d", None),
-                (Tree::Index, "a", Some("")),
-                (Tree::Records, "c", Some("x")),
+                (Space::Index, "b", Some("")),
+                (Space::Index, "d", None),
+                (Space::Index, "a", Some("")),
+                (Space::Records, "c", Some("x")),
             ],
         ));
+        m.publish(batch(2, &[(Space::Index, "c", Some(""))]));
         assert_eq!(
-            m.keys_in(Tree::Index, b"a", b"d"),
-            vec![(b"a".to_vec(), true), (b"b".to_vec(), true)]
+            m.range(Space::Index, b"a", Some(b"d"), 1),
+            vec![
+                (b"a".to_vec(), Some(vec![]), 1),
+                (b"b".to_vec(), Some(vec![]), 1)
+            ]
         );
         assert_eq!(
-            m.keys_in(Tree::Index, b"b", b"z"),
-            vec![(b"b".to_vec(), true), (b"d".to_vec(), false)]
+            m.range(Space::Index, b"b", None, 2),
+            vec![
+                (b"b".to_vec(), Some(vec![]), 1),
+                (b"c".to_vec(), Some(vec![]), 2),
+                (b"d".to_vec(), None, 1)
+            ]
         );
-        assert!(m.keys_in(Tree::Index, b"z", b"a").is_empty());
+        assert!(m.range(Space::Index, b"z", Some(b"a"), 2).is_empty());
     }
 }

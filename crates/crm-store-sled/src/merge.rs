@@ -1,22 +1,28 @@
 //! A range of keys as sled and the pending commits see them together.
 
 use crm_core::Result;
+
+/// A key and its value.
+pub(crate) type Entry = (Vec<u8>, Vec<u8>);
+
+/// A key and its pending value (`None`: removed).
+pub(crate) type PendingEntry = (Vec<u8>, Option<Vec<u8>>);
 use std::cmp::Ordering;
 use std::iter::Peekable;
 
-/// Merges sled's keys of a range with the memtable's pending keys of the same range (sorted
-/// ascending, `true` = put, `false` = removed): a pending put adds its key, a pending
-/// removal hides it. Keys come ascending, or descending when `reverse`. An error from sled
-/// is passed on where it occurs.
+/// Merges sled's entries of a range with the memtable's pending ones of the same range (sorted
+/// ascending; a value of `None` is a removal): a pending put adds or replaces its entry, a
+/// pending removal hides it. Entries come ascending, or descending when `reverse`. An error
+/// from sled is passed on where it occurs.
 pub(crate) fn merge<'a, S>(
     sled: S,
-    pending: Vec<(Vec<u8>, bool)>,
+    pending: Vec<PendingEntry>,
     reverse: bool,
-) -> impl Iterator<Item = Result<Vec<u8>>> + 'a
+) -> impl Iterator<Item = Result<Entry>> + 'a
 where
-    S: Iterator<Item = Result<Vec<u8>>> + 'a,
+    S: Iterator<Item = Result<Entry>> + 'a,
 {
-    let pending: Box<dyn Iterator<Item = (Vec<u8>, bool)>> = if reverse {
+    let pending: Box<dyn Iterator<Item = PendingEntry>> = if reverse {
         Box::new(pending.into_iter().rev())
     } else {
         Box::new(pending.into_iter())
@@ -28,9 +34,9 @@ where
     }
 }
 
-struct Merge<'a, S: Iterator<Item = Result<Vec<u8>>>> {
+struct Merge<'a, S: Iterator<Item = Result<Entry>>> {
     sled: Peekable<S>,
-    pending: Peekable<Box<dyn Iterator<Item = (Vec<u8>, bool)> + 'a>>,
+    pending: Peekable<Box<dyn Iterator<Item = PendingEntry> + 'a>>,
     reverse: bool,
 }
 
@@ -42,8 +48,8 @@ enum Next {
     Both,
 }
 
-impl<S: Iterator<Item = Result<Vec<u8>>>> Iterator for Merge<'_, S> {
-    type Item = Result<Vec<u8>>;
+impl<S: Iterator<Item = Result<Entry>>> Iterator for Merge<'_, S> {
+    type Item = Result<Entry>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -52,7 +58,7 @@ impl<S: Iterator<Item = Result<Vec<u8>>>> Iterator for Merge<'_, S> {
                 (Some(Err(_)) | Some(Ok(_)), None) => Next::Sled,
                 (Some(Err(_)), Some(_)) => Next::Sled,
                 (None, Some(_)) => Next::Pending,
-                (Some(Ok(stored)), Some((pending, _))) => {
+                (Some(Ok((stored, _))), Some((pending, _))) => {
                     let order = if self.reverse {
                         pending.cmp(stored)
                     } else {
@@ -72,8 +78,8 @@ impl<S: Iterator<Item = Result<Vec<u8>>>> Iterator for Merge<'_, S> {
                 self.sled.next();
             }
             match self.pending.next() {
-                Some((key, true)) => return Some(Ok(key)),
-                Some((_, false)) => continue,
+                Some((key, Some(value))) => return Some(Ok((key, value))),
+                Some((_, None)) => continue,
                 None => return None,
             }
         }
@@ -84,32 +90,33 @@ impl<S: Iterator<Item = Result<Vec<u8>>>> Iterator for Merge<'_, S> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
 
     proptest! {
-        /// The merge equals applying the pending states to sled's set of keys.
+        /// The merge equals applying the pending states to sled's entries.
         #[test]
         fn merge_is_sled_with_the_pending_states_applied(
-            stored in prop::collection::btree_set(prop::collection::vec(0u8..4, 0..4), 0..30),
-            pending in prop::collection::btree_map(prop::collection::vec(0u8..4, 0..4), any::<bool>(), 0..30),
+            stored in prop::collection::btree_map(prop::collection::vec(0u8..4, 0..4), any::<u8>(), 0..30),
+            pending in prop::collection::btree_map(prop::collection::vec(0u8..4, 0..4), prop::option::of(any::<u8>()), 0..30),
             reverse in any::<bool>(),
         ) {
-            let mut expected: BTreeSet<Vec<u8>> = stored.clone();
-            for (key, put) in &pending {
-                if *put {
-                    expected.insert(key.clone());
-                } else {
-                    expected.remove(key);
-                }
+            let mut expected: BTreeMap<Vec<u8>, Vec<u8>> =
+                stored.iter().map(|(k, v)| (k.clone(), vec![*v])).collect();
+            for (key, value) in &pending {
+                match value {
+                    Some(v) => expected.insert(key.clone(), vec![*v]),
+                    None => expected.remove(key),
+                };
             }
-            let mut expected: Vec<Vec<u8>> = expected.into_iter().collect();
-            let mut sled: Vec<Vec<u8>> = stored.into_iter().collect();
+            let mut expected: Vec<Entry> = expected.into_iter().collect();
+            let mut sled: Vec<Entry> = stored.into_iter().map(|(k, v)| (k, vec![v])).collect();
             if reverse {
                 expected.reverse();
                 sled.reverse();
             }
-            let pending: Vec<(Vec<u8>, bool)> = pending.into_iter().collect::<BTreeMap<_, _>>().into_iter().collect();
-            let merged: Vec<Vec<u8>> = merge(sled.into_iter().map(Ok), pending, reverse)
+            let pending: Vec<PendingEntry> =
+                pending.into_iter().map(|(k, v)| (k, v.map(|v| vec![v]))).collect();
+            let merged: Vec<Entry> = merge(sled.into_iter().map(Ok), pending, reverse)
                 .collect::<Result<_>>()
                 .unwrap();
             prop_assert_eq!(merged, expected);
@@ -119,11 +126,12 @@ mod tests {
     #[test]
     fn a_sled_error_is_passed_on() {
         let sled = vec![
-            Ok(b"a".to_vec()),
+            Ok((b"a".to_vec(), vec![])),
             Err(crm_core::Error::storage("disk")),
-            Ok(b"c".to_vec()),
+            Ok((b"c".to_vec(), vec![])),
         ];
-        let merged: Vec<_> = merge(sled.into_iter(), vec![(b"b".to_vec(), true)], false).collect();
+        let merged: Vec<_> =
+            merge(sled.into_iter(), vec![(b"b".to_vec(), Some(vec![]))], false).collect();
         assert_eq!(merged.len(), 4);
         assert!(merged[1].is_err());
     }

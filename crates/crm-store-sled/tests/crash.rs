@@ -14,13 +14,17 @@ mod raw;
 
 use crm_core::Crm;
 use crm_core::channel::Channel;
+use crm_core::customer::CustomerFilter;
 use crm_core::customer::{ContactKind, Customer};
 use crm_core::id::{CustomerId, StaffId, WorkspaceId};
 use crm_core::interaction::{Direction, Interaction};
+use crm_core::record::Body;
+use crm_core::record::RecordKind;
 use crm_core::service::{NewCustomer, NewInteraction, NewStaff};
 use crm_core::staff::Role;
-use crm_core::store::{CustomerFilter, PageRequest, Record, RecordKind, Store, StoreExt, kv};
-use crm_store_sled::{Durability, SledConfig, SledStore, encoding};
+use crm_core::store::kv::layout;
+use crm_core::store::{PageRequest, StoreExt};
+use crm_store_sled::{Durability, SledConfig, SledStore};
 use rand::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Write};
@@ -332,41 +336,38 @@ fn check_raw_indexes(dir: &Path) {
 }
 
 fn check_trees(db: &sled::Db) {
-    let mut index = BTreeSet::new();
+    let mut index = BTreeMap::new();
     let mut unique = BTreeMap::new();
-    for entry in db.open_tree("records").unwrap().iter() {
+    for entry in db.open_tree("records.3").unwrap().iter() {
         let (key, value) = entry.unwrap();
-        let (ws, kind, id) = kv::parse_record_key(&key).unwrap();
-        let record: Record = encoding::decode(kind, &value, "raw check").unwrap();
-        assert_eq!(record.id(), id);
-        assert_eq!(record.kind(), kind);
-        index.extend(kv::index_keys(ws, &record));
-        for key in record.unique_keys() {
-            assert!(unique.insert(kv::unique_key(ws, &key), id).is_none());
+        let (ws, tag, id) = layout::parse_record_key(&key).unwrap();
+        let kind = RecordKind::find(RecordKind::BUILTIN, tag);
+        assert!(!kind.is_unknown(), "a record of kind #{tag}");
+        let keys = kind.keys(&Body::Binary(value.to_vec())).unwrap();
+        for entry in &keys.entries {
+            index.insert(layout::index_key(ws, entry, id), layout::index_value(kind));
         }
-        if kind == RecordKind::Customer {
-            assert!(matches!(record, Record::Customer(_)));
+        for key in &keys.unique {
+            let holder = layout::holder_value(kind, id);
+            assert!(unique.insert(layout::unique_key(ws, key), holder).is_none());
         }
     }
-    let stored_index: BTreeSet<Vec<u8>> = db
-        .open_tree("index")
-        .unwrap()
-        .iter()
-        .keys()
-        .map(|k| k.unwrap().to_vec())
-        .collect();
-    assert!(stored_index == index, "index tree differs from the records");
-    let stored_unique: BTreeMap<Vec<u8>, Uuid> = db
-        .open_tree("unique")
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let (k, v) = e.unwrap();
-            (k.to_vec(), Uuid::from_slice(&v).unwrap())
-        })
-        .collect();
+    let stored = |tree: &str| -> BTreeMap<Vec<u8>, Vec<u8>> {
+        db.open_tree(tree)
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let (k, v) = e.unwrap();
+                (k.to_vec(), v.to_vec())
+            })
+            .collect()
+    };
     assert!(
-        stored_unique == unique,
+        stored("index.3") == index,
+        "index tree differs from the records"
+    );
+    assert!(
+        stored("unique.3") == unique,
         "unique tree differs from the records"
     );
 }

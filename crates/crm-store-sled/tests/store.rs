@@ -5,12 +5,14 @@
 
 mod raw;
 
+use crm_core::customer::CustomerFilter;
 use crm_core::customer::{ContactKind, Customer, LifecycleStage};
 use crm_core::id::{StaffId, WorkspaceId};
 use crm_core::interaction::Direction;
+use crm_core::record::RecordKind;
 use crm_core::service::{NewCustomer, NewInteraction, NewStaff};
 use crm_core::staff::Role;
-use crm_core::store::{CustomerFilter, PageRequest, RecordKind, Store, StoreExt, kv};
+use crm_core::store::{PageRequest, Store, StoreExt, kv};
 use crm_core::{Crm, Error, channel::Channel};
 use crm_store_sled::{Durability, SCHEMA_VERSION, SledConfig, SledStore};
 use std::path::Path;
@@ -172,7 +174,7 @@ fn new_store_records_the_schema_version() {
         stored.as_deref(),
         Some(SCHEMA_VERSION.to_be_bytes().as_slice())
     );
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
 }
 
 #[test]
@@ -214,7 +216,7 @@ async fn a_dropped_store_can_be_reopened_at_once() {
 async fn damaged_record_bytes_are_corrupted_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let w = write_some(open(dir.path())).await;
-    let key = kv::record_key(w.ws, RecordKind::Customer, w.ali.id.0);
+    let key = kv::layout::record_key(w.ws, RecordKind::CUSTOMER, w.ali.id.0);
     for garbage in [
         b"\x01\xc1\xff garbage".as_slice(),
         b"\x09 unknown format".as_slice(),
@@ -222,17 +224,14 @@ async fn damaged_record_bytes_are_corrupted_not_a_panic() {
         &[0x01, 0x80][..], // an empty map: required fields missing
     ] {
         raw::with_sled(dir.path(), |db| {
-            db.open_tree("records")
+            db.open_tree("records.3")
                 .unwrap()
                 .insert(key.as_slice(), garbage)
                 .unwrap();
             db.flush().unwrap();
         });
         let store = open(dir.path());
-        let err = store
-            .get(w.ws, RecordKind::Customer, w.ali.id.0)
-            .await
-            .unwrap_err();
+        let err = store.load::<Customer>(w.ws, w.ali.id.0).await.unwrap_err();
         assert!(matches!(err, Error::Corrupted { .. }), "{err:?}");
         // Reads through an index that reach it fail the same way.
         let err = store
@@ -263,21 +262,25 @@ async fn a_record_under_another_records_key_is_corrupted() {
     let dir = tempfile::tempdir().unwrap();
     let w = write_some(open(dir.path())).await;
     raw::with_sled(dir.path(), |db| {
-        let records = db.open_tree("records").unwrap();
+        let records = db.open_tree("records.3").unwrap();
         let sara = records
-            .get(kv::record_key(w.ws, RecordKind::Customer, w.sara.id.0))
+            .get(kv::layout::record_key(
+                w.ws,
+                RecordKind::CUSTOMER,
+                w.sara.id.0,
+            ))
             .unwrap()
             .unwrap();
         records
-            .insert(kv::record_key(w.ws, RecordKind::Customer, w.ali.id.0), sara)
+            .insert(
+                kv::layout::record_key(w.ws, RecordKind::CUSTOMER, w.ali.id.0),
+                sara,
+            )
             .unwrap();
         db.flush().unwrap();
     });
     let store = open(dir.path());
-    let err = store
-        .get(w.ws, RecordKind::Customer, w.ali.id.0)
-        .await
-        .unwrap_err();
+    let err = store.load::<Customer>(w.ws, w.ali.id.0).await.unwrap_err();
     assert!(matches!(err, Error::Corrupted { .. }), "{err:?}");
 }
 
@@ -289,7 +292,7 @@ async fn buffered_mode_works_and_flush_makes_it_durable() {
         .flush_every_ms(None);
     let store = Arc::new(SledStore::open(config).unwrap());
     assert!(!store.capabilities().durable);
-    assert_eq!(store.durability(), Durability::Buffered);
+    assert_eq!(store.engine().durability(), Durability::Buffered);
     let crm = Crm::new(store.clone());
     let (ws, admin) = crm
         .create_workspace("Acme", "IR", NewStaff::new("Sara", Role::Admin))
@@ -300,8 +303,8 @@ async fn buffered_mode_works_and_flush_makes_it_durable() {
         .create_customer(NewCustomer::organisation("Pars Co").contact(ContactKind::Email, "a@b.ir"))
         .await
         .unwrap();
-    store.flush().await.unwrap();
-    assert!(store.size_on_disk().unwrap() > 0);
+    store.sync().await.unwrap();
+    assert!(store.engine().size_on_disk().unwrap() > 0);
     drop(s);
     drop(crm);
     drop(store);

@@ -11,7 +11,10 @@
 //! the next one is started: a spare made ahead of time by the applier
 //! ([`Journal::install_spare`]) when there is one, renamed, and the directory synced. A
 //! closed segment is removed once sled holds all of its batches on disk
-//! ([`Journal::remove_closed`], after the applier's sled flush).
+//! ([`Journal::remove_closed`], after the applier's sled flush and the fsync of sled's
+//! files), and the directory is synced after every segment is created, renamed or removed.
+//! Each write starts with a group frame naming its batches, which tells a torn last write
+//! from damage to acknowledged data ([`segment`]).
 //!
 //! A failed write or sync poisons the journal: every later sync fails, so no commit is
 //! acknowledged whose predecessors' fate is unknown. Reopening the store replays what is on
@@ -138,6 +141,9 @@ impl Journal {
                 _ => io_error("reading a journal segment", path, e),
             })?;
             let last_segment = i + 1 == segments.len();
+            if let Some((offset, why)) = &scan.damaged {
+                return Err(corrupted(path, format!("{why} at byte {offset}")));
+            }
             if let Some((offset, why)) = scan.stopped_at
                 && !last_segment
             {
@@ -241,13 +247,16 @@ impl Journal {
     }
 
     fn write(&self, writer: &mut Writer, queued: &Queue) -> Result<()> {
-        let len = queued.entries.len() as u64;
+        let mut frames = Vec::with_capacity(segment::FRAME_LEN + 16 + queued.entries.len());
+        segment::group(queued.first, queued.last, &mut frames);
+        frames.extend_from_slice(&queued.entries);
+        let len = frames.len() as u64;
         if len > writer.current.room() {
             self.rotate(writer, queued.first, len)?;
         }
         let current = &mut writer.current;
         current
-            .append(&queued.entries)
+            .append(&frames)
             .and_then(|()| current.sync())
             .map_err(|e| io_error("writing the journal", current.path(), e))
     }
@@ -339,6 +348,7 @@ impl Journal {
     /// [`Error::Storage`] when a file cannot be removed.
     pub(crate) fn remove_closed(&self, through: u64) -> Result<()> {
         let mut writer = lock(&self.writer);
+        let mut removed = false;
         while let Some(oldest) = writer.closed.front() {
             if oldest.last > through {
                 break;
@@ -346,6 +356,10 @@ impl Journal {
             std::fs::remove_file(&oldest.path)
                 .map_err(|e| io_error("removing a journal segment", &oldest.path, e))?;
             writer.closed.pop_front();
+            removed = true;
+        }
+        if removed {
+            sync_dir(&self.dir)?;
         }
         Ok(())
     }
@@ -367,7 +381,7 @@ impl Journal {
             std::fs::remove_file(path)
                 .map_err(|e| io_error("removing a journal segment", path, e))?;
         }
-        Ok(())
+        sync_dir(&self.dir)
     }
 
     /// The bytes the journal's files take.
@@ -388,11 +402,14 @@ impl Journal {
 ///
 /// # Errors
 /// [`Error::Storage`] when a file cannot be removed.
-pub(crate) fn remove_recovered(recovered: &Recovered) -> Result<()> {
+pub(crate) fn remove_recovered(recovered: &Recovered, dir: &Path) -> Result<()> {
     for path in &recovered.segments {
         std::fs::remove_file(path).map_err(|e| io_error("removing a journal segment", path, e))?;
     }
-    Ok(())
+    if recovered.segments.is_empty() {
+        return Ok(());
+    }
+    sync_dir(dir)
 }
 
 fn segment_path(dir: &Path, first: u64) -> PathBuf {

@@ -1,5 +1,6 @@
 use super::*;
-use crate::batch::{Change, Tree};
+use crate::batch::Change;
+use crm_core::store::kv::Space;
 
 const SMALL: Sizes = Sizes {
     first: 256,
@@ -10,7 +11,7 @@ fn batch(seq: u64, value_len: usize) -> Batch {
     Batch {
         seq,
         changes: vec![Change {
-            tree: Tree::Records,
+            space: Space::Records,
             key: seq.to_be_bytes().to_vec(),
             value: Some(vec![seq as u8; value_len]),
         }],
@@ -174,6 +175,36 @@ fn a_torn_tail_of_the_last_segment_is_dropped() {
     let last = segment_files(dir.path()).len() - 1;
     damage(dir.path(), last);
     assert_eq!(recovered_seqs(dir.path()), (1..=11).collect::<Vec<_>>());
+}
+
+#[test]
+fn damage_in_the_last_segment_followed_by_later_writes_is_corrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::start(
+        dir.path(),
+        1,
+        Sizes {
+            first: 64 * 1024,
+            max: 64 * 1024,
+        },
+    )
+    .unwrap();
+    // Three writes, each synced on its own: the first two were acknowledged before the
+    // third began.
+    write(&journal, 1, 3, 30);
+    drop(journal);
+    assert_eq!(segment_files(dir.path()).len(), 1);
+    let path = dir.path().join(&segment_files(dir.path())[0]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // A byte inside the first batch's payload.
+    bytes[segment::HEADER_LEN as usize + segment::FRAME_LEN + 16 + segment::FRAME_LEN + 4] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    let err = Journal::recover(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::Corrupted { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("written after it was synced"),
+        "{err}"
+    );
 }
 
 #[test]
