@@ -8,10 +8,13 @@
 //! - [`model`]: the model-based test: random operation sequences (conflicting ones included)
 //!   run on two stores with the same clock and ids must give identical results.
 //! - [`support`]: a workspace with one staff member of each role, a manual clock.
+//! - [`note`]: a record kind only the suite declares, which every store must handle as it
+//!   handles crm-core's own.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test kit: failing loudly is its job
 
 pub mod checks;
 pub mod model;
+pub mod note;
 pub mod request_model;
 pub mod support;
 
@@ -69,6 +72,7 @@ macro_rules! store_conformance_tests {
             workspace_and_sessions,
             customer_round_trip,
             contact_keys_are_unique,
+            a_leavers_customers_stay_editable,
             commit_is_all_or_nothing,
             versions_are_checked,
             search_is_persian_aware,
@@ -89,6 +93,9 @@ macro_rules! store_conformance_tests {
             service_levels_pause_and_breach,
             cartable_views_sort_and_page,
             concurrent_intake_is_idempotent,
+            a_new_kind_needs_no_store_code,
+            snapshots_never_mix_commits,
+            readers_never_see_damage_while_records_go,
         );
     };
     (@tests $make:path; $($check:ident),* $(,)?) => {

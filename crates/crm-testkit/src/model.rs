@@ -23,11 +23,12 @@
 use crate::support::{Desk, crm};
 use crm_core::channel::Channel;
 use crm_core::clock::Clock;
+use crm_core::customer::CustomerFilter;
 use crm_core::customer::{ContactKind, LifecycleStage};
 use crm_core::id::CustomerId;
 use crm_core::interaction::Direction;
 use crm_core::service::{ContactInput, CustomerChanges, NewCustomer, NewInteraction};
-use crm_core::store::{CustomerFilter, PageRequest, Store};
+use crm_core::store::{PageRequest, Store};
 use proptest::prelude::*;
 use std::sync::Arc;
 

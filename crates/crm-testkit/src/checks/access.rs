@@ -4,9 +4,10 @@ use crm_core::audit::{Actor, AuditAction};
 use crm_core::channel::Channel;
 use crm_core::customer::LifecycleStage;
 use crm_core::interaction::Direction;
+use crm_core::record::RecordKind;
 use crm_core::service::{CustomerChanges, NewCustomer, NewInteraction, NewStaff};
 use crm_core::staff::Role;
-use crm_core::store::{PageRequest, RecordKind, Store};
+use crm_core::store::{PageRequest, Store};
 use std::sync::Arc;
 
 /// Every change is in the audit trail with its actor, action, record and time.
@@ -64,7 +65,7 @@ pub async fn audit_trail_records_changes(store: &Arc<dyn Store>) {
         (updated.action, updated.actor.clone()),
         (AuditAction::Updated, desk.agent.principal().actor())
     );
-    assert_eq!(updated.record.kind, RecordKind::Customer);
+    assert_eq!(updated.record.kind, RecordKind::CUSTOMER);
     assert_eq!(updated.at - created.at, chrono::Duration::minutes(5));
     assert_eq!(updated.detail, "stage, tags");
     let trail = desk

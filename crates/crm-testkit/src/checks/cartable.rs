@@ -9,7 +9,7 @@ use crm_core::request::{
     Holder, Priority, RequestStatus, RequestView, RoutingActions, RoutingConditions,
 };
 use crm_core::service::{InboundMessage, NewCustomer, Sender, WebForm};
-use crm_core::store::{PageRequest, Store};
+use crm_core::store::{PageRequest, Store, StoreExt};
 use std::sync::Arc;
 
 fn email_from(addr: &str) -> Sender {

@@ -3,7 +3,8 @@ use crate::support::start_time;
 use crm_core::customer::{ContactKind, ContactPoint, Customer, LifecycleStage, Party};
 use crm_core::id::{CustomerId, WorkspaceId};
 use crm_core::normalize::Region;
-use crm_core::store::{Commit, PageRequest, RecordKind, Store, StoreExt};
+use crm_core::record::{RecordKind, RecordRef};
+use crm_core::store::{Commit, PageRequest, Store, StoreExt};
 use crm_core::{Conflict, Error};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -52,9 +53,9 @@ pub async fn commit_is_all_or_nothing(store: &Arc<dyn Store>) {
     c.put(customer(2, Some("fresh@example.com")))
         .put(customer(3, Some("held@example.com")));
     match store.commit(WS, c).await {
-        Err(Error::Conflict(Conflict::KeyTaken { key, owner })) => {
+        Err(Error::Conflict(Conflict::KeyTaken { key, holder })) => {
             assert_eq!(key, "email:held@example.com");
-            assert_eq!(owner, held.id.0);
+            assert_eq!(holder, RecordRef::to::<Customer>(held.id.0));
         }
         other => panic!("expected KeyTaken, got {other:?}"),
     }
@@ -71,7 +72,7 @@ pub async fn commit_is_all_or_nothing(store: &Arc<dyn Store>) {
         })) => {
             assert_eq!(
                 (kind, id, expected, found),
-                (RecordKind::Customer, held.id.0, 0, 1)
+                (RecordKind::CUSTOMER, held.id.0, 0, 1)
             );
         }
         other => panic!("expected StaleVersion, got {other:?}"),
@@ -79,7 +80,7 @@ pub async fn commit_is_all_or_nothing(store: &Arc<dyn Store>) {
     for n in [2, 3, 4] {
         assert_eq!(
             store
-                .get(WS, RecordKind::Customer, Uuid::from_u128(n))
+                .get(WS, RecordKind::CUSTOMER, Uuid::from_u128(n))
                 .await
                 .unwrap(),
             None
@@ -142,7 +143,7 @@ pub async fn versions_are_checked(store: &Arc<dyn Store>) {
     assert_eq!(store.fetch::<Customer>(WS, c1.id.0).await.unwrap(), c1);
 
     let mut del = Commit::new();
-    del.delete(RecordKind::Customer, c1.id.0, 1);
+    del.delete(RecordKind::CUSTOMER, c1.id.0, 1);
     match store.commit(WS, del).await {
         Err(Error::Conflict(Conflict::StaleVersion {
             expected: 1,
@@ -152,13 +153,13 @@ pub async fn versions_are_checked(store: &Arc<dyn Store>) {
         other => panic!("expected StaleVersion, got {other:?}"),
     }
     let mut del = Commit::new();
-    del.delete(RecordKind::Customer, Uuid::from_u128(999), 1);
+    del.delete(RecordKind::CUSTOMER, Uuid::from_u128(999), 1);
     assert_conflict(store.commit(WS, del).await);
     let mut del = Commit::new();
-    del.delete(RecordKind::Customer, c1.id.0, 2);
+    del.delete(RecordKind::CUSTOMER, c1.id.0, 2);
     store.commit(WS, del).await.unwrap();
     assert_eq!(
-        store.get(WS, RecordKind::Customer, c1.id.0).await.unwrap(),
+        store.get(WS, RecordKind::CUSTOMER, c1.id.0).await.unwrap(),
         None
     );
     assert_eq!(
@@ -186,7 +187,7 @@ pub async fn versions_are_checked(store: &Arc<dyn Store>) {
     assert_conflict(store.commit(WS, put(&low)).await);
     assert_conflict(store.commit(WS, put(&high)).await);
     let mut del = Commit::new();
-    del.delete(RecordKind::Customer, high.id.0, 1);
+    del.delete(RecordKind::CUSTOMER, high.id.0, 1);
     store.commit(WS, del).await.unwrap();
     store.commit(WS, put(&high)).await.unwrap();
     assert_conflict(store.commit(WS, put(&high)).await);

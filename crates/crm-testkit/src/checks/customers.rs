@@ -9,11 +9,12 @@ use crm_core::customer::{
     ContactKind, FieldValue, LifecycleStage, Occasion, OccasionCalendar, OccasionKind, Party,
 };
 use crm_core::id::{CustomerId, StaffId};
+use crm_core::record::RecordKind;
 use crm_core::service::{
     ContactInput, CustomerChanges, NewCustomer, NewInteraction, NewStaff, StaffChanges,
 };
 use crm_core::staff::Role;
-use crm_core::store::{RecordKind, Store, StoreExt};
+use crm_core::store::{Store, StoreExt};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -58,11 +59,79 @@ pub async fn workspace_and_sessions(store: &Arc<dyn Store>) {
         .unwrap()
         .unwrap();
     assert_eq!(by_email.name, "Admin");
-    assert_conflict(
-        desk.admin
-            .create_staff(NewStaff::new("Twin", Role::Agent).email("ADMIN@example.com"))
+    // A taken work email is "already exists", naming who has it.
+    match desk
+        .admin
+        .create_staff(NewStaff::new("Twin", Role::Agent).email("ADMIN@example.com"))
+        .await
+    {
+        Err(Error::AlreadyExists {
+            key,
+            holder,
+            holder_name,
+        }) => {
+            assert_eq!(key, "staff-email:admin@example.com");
+            assert_eq!((holder.kind, holder.id), (RecordKind::STAFF, by_email.id.0));
+            assert_eq!(holder_name.as_deref(), Some("Admin"));
+        }
+        other => panic!("expected AlreadyExists, got {other:?}"),
+    }
+}
+
+/// A customer whose owner has left can still be edited; only setting an inactive owner (or
+/// a missing organisation) is refused.
+pub async fn a_leavers_customers_stay_editable(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Acme").await;
+    let leaver = desk
+        .admin
+        .create_staff(NewStaff::new("Leaver", Role::Agent))
+        .await
+        .unwrap();
+    let mut new = NewCustomer::person("Owned", "Customer");
+    new.owner = Some(leaver.id);
+    let c = desk.manager.create_customer(new).await.unwrap();
+    let off = StaffChanges {
+        active: Some(false),
+        ..Default::default()
+    };
+    desk.admin
+        .update_staff(leaver.id, leaver.version, off)
+        .await
+        .unwrap();
+    let tag = CustomerChanges {
+        add_tags: vec!["kept".into()],
+        ..Default::default()
+    };
+    let c = desk.manager.update_customer(c.id, None, tag).await.unwrap();
+    assert!(c.tags.contains("kept"));
+    assert_eq!(c.owner, Some(leaver.id));
+    // Giving it to the leaver again (or to anyone inactive) is refused.
+    let other = desk
+        .manager
+        .create_customer(NewCustomer::person("Other", "One"))
+        .await
+        .unwrap();
+    let to_leaver = CustomerChanges {
+        owner: Some(Some(leaver.id)),
+        ..Default::default()
+    };
+    assert_invalid(
+        desk.manager
+            .update_customer(other.id, None, to_leaver)
             .await,
+        Some("owner"),
     );
+    // And it can be handed to someone active.
+    let to_agent = CustomerChanges {
+        owner: Some(Some(desk.agent.principal().staff_id().unwrap())),
+        ..Default::default()
+    };
+    let c = desk
+        .manager
+        .update_customer(c.id, None, to_agent)
+        .await
+        .unwrap();
+    assert_ne!(c.owner, Some(leaver.id));
 }
 
 /// What is created is read back exactly, by id and by any spelling of its contact points;
@@ -222,7 +291,7 @@ pub async fn customer_round_trip(store: &Arc<dyn Store>) {
 }
 
 /// A canonical contact key belongs to one customer: any spelling of a taken email or phone
-/// is a conflict naming the holder, and nothing is stored.
+/// is "already exists", naming the holder, and nothing is stored.
 pub async fn contact_keys_are_unique(store: &Arc<dyn Store>) {
     let desk = Desk::open(store, "Acme").await;
     let s = &desk.officer;
@@ -244,23 +313,38 @@ pub async fn contact_keys_are_unique(store: &Arc<dyn Store>) {
             .create_customer(NewCustomer::person("Other", "Person").contact(kind, value))
             .await;
         match result {
-            Err(Error::Conflict(crm_core::Conflict::KeyTaken { owner, .. })) => {
-                assert_eq!(owner, first.id.0)
+            Err(e @ Error::AlreadyExists { .. }) => {
+                assert!(!e.is_conflict(), "not a conflict to retry");
+                assert!(e.to_string().contains("Sara Ahmadi"), "{e}");
+                let Error::AlreadyExists {
+                    holder,
+                    holder_name,
+                    ..
+                } = e
+                else {
+                    unreachable!()
+                };
+                assert_eq!(holder.id, first.id.0);
+                assert_eq!(holder.kind, crm_core::record::RecordKind::CUSTOMER);
+                assert_eq!(holder_name.as_deref(), Some("Sara Ahmadi"));
             }
-            other => panic!("expected KeyTaken, got {other:?}"),
+            other => panic!("expected AlreadyExists, got {other:?}"),
         }
     }
     let second = s
         .create_customer(NewCustomer::person("Reza", "Karimi"))
         .await
         .unwrap();
-    assert_conflict(
-        s.add_contact(
+    let taken = s
+        .add_contact(
             second.id,
             None,
             ContactInput::new(ContactKind::Email, "Sara@Example.com"),
         )
-        .await,
+        .await;
+    assert!(
+        matches!(&taken, Err(Error::AlreadyExists { key, .. }) if key == "email:sara@example.com"),
+        "{taken:?}"
     );
     assert_eq!(s.customer(second.id).await.unwrap(), second);
     assert_eq!(all_customers(s).await.len(), 2);
@@ -422,7 +506,7 @@ pub async fn bad_input_changes_nothing(store: &Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .get(desk.workspace.id, RecordKind::Customer, unknown.0)
+            .get(desk.workspace.id, RecordKind::CUSTOMER, unknown.0)
             .await
             .unwrap(),
         None

@@ -3,8 +3,9 @@ use crate::support::{Desk, crm};
 use crm_core::channel::Channel;
 use crm_core::customer::ContactKind;
 use crm_core::interaction::Direction;
+use crm_core::record::RecordKind;
 use crm_core::service::{CustomerChanges, NewCustomer, NewInteraction};
-use crm_core::store::{Commit, PageRequest, RecordKind, Store};
+use crm_core::store::{Commit, PageRequest, Store};
 use std::sync::Arc;
 
 /// Nothing written in one workspace is visible or changeable from another.
@@ -63,7 +64,7 @@ pub async fn workspaces_are_isolated(store: &Arc<dyn Store>) {
     assert!(trail.items.is_empty());
     assert_eq!(
         store
-            .get(b.workspace.id, RecordKind::Customer, in_a.id.0)
+            .get(b.workspace.id, RecordKind::CUSTOMER, in_a.id.0)
             .await
             .unwrap(),
         None
@@ -77,7 +78,7 @@ pub async fn workspaces_are_isolated(store: &Arc<dyn Store>) {
     assert_not_found(b.officer.update_customer(in_a.id, None, changes).await);
     assert_not_found(b.manager.delete_customer(in_a.id, 1).await);
     let mut del = Commit::new();
-    del.delete(RecordKind::Customer, in_a.id.0, 1);
+    del.delete(RecordKind::CUSTOMER, in_a.id.0, 1);
     super::assert_conflict(store.commit(b.workspace.id, del).await);
     // A's staff cannot open a session in B.
     let a_staff = a.officer.principal().staff_id().unwrap();

@@ -6,7 +6,7 @@ use crm_core::customer::{ContactKind, LifecycleStage, Party};
 use crm_core::interaction::Direction;
 use crm_core::outbox::{OutboxStatus, Recipient};
 use crm_core::service::{NewCustomer, NewInteraction};
-use crm_core::store::{PageRequest, Store};
+use crm_core::store::{PageRequest, Store, StoreExt};
 use std::sync::Arc;
 
 /// Merging moves contacts, tags and history to the winner, leaves a tombstone that redirects,

@@ -9,6 +9,7 @@ mod merge;
 mod outbox;
 mod queries;
 mod race;
+mod records;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
 pub use cartable::{
@@ -18,15 +19,21 @@ pub use cartable::{
 };
 pub use commit::{commit_is_all_or_nothing, versions_are_checked};
 pub use customers::{
-    bad_input_changes_nothing, contact_keys_are_unique, customer_round_trip, workspace_and_sessions,
+    a_leavers_customers_stay_editable, bad_input_changes_nothing, contact_keys_are_unique,
+    customer_round_trip, workspace_and_sessions,
 };
 pub use isolation::workspaces_are_isolated;
 pub use merge::merge_moves_everything;
 pub use outbox::outbox_is_delivered_with_retries;
 pub use queries::{interactions_newest_first, lists_filter_and_page, search_is_persian_aware};
 pub use race::{concurrent_edits_lose_nothing, racing_creates_keep_one_customer_per_email};
+pub use records::{
+    a_new_kind_needs_no_store_code, readers_never_see_damage_while_records_go,
+    snapshots_never_mix_commits,
+};
 
-use crm_core::store::{CustomerFilter, PageRequest};
+use crm_core::customer::CustomerFilter;
+use crm_core::store::PageRequest;
 use crm_core::{Error, Session};
 
 /// Panics unless `result` is an [`Error::Invalid`] (for `field`, when given).

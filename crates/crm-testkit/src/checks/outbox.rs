@@ -4,7 +4,7 @@ use crm_core::clock::Clock;
 use crm_core::notify::{Dispatcher, MemoryNotifier, RetryPolicy};
 use crm_core::outbox::OutboxStatus;
 use crm_core::service::NewCustomer;
-use crm_core::store::{PageRequest, Store};
+use crm_core::store::{PageRequest, Store, StoreExt};
 use std::sync::Arc;
 
 async fn merge_pair(desk: &Desk, n: usize) {

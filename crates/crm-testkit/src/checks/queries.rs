@@ -1,10 +1,11 @@
 use crate::support::Desk;
 use crm_core::Session;
 use crm_core::channel::Channel;
+use crm_core::customer::CustomerFilter;
 use crm_core::customer::{Customer, LifecycleStage};
 use crm_core::interaction::Direction;
 use crm_core::service::{CustomerChanges, NewCustomer, NewInteraction};
-use crm_core::store::{CustomerFilter, Page, PageRequest, Store};
+use crm_core::store::{Page, PageRequest, Store};
 use std::sync::Arc;
 
 async fn search_all(s: &Session, query: &str, per_page: usize) -> Vec<Customer> {

@@ -7,7 +7,7 @@ use crm_core::store::Store;
 use std::sync::Arc;
 
 /// 8 tasks creating 8,000 customers over 100 shared emails, in two workspaces at once, end
-/// with exactly 100 customers per workspace; every other attempt is a conflict.
+/// with exactly 100 customers per workspace; every other attempt finds its email taken.
 pub async fn racing_creates_keep_one_customer_per_email(store: &Arc<dyn Store>) {
     let per_task = 1000;
     let mut desks = Vec::new();
@@ -25,7 +25,7 @@ pub async fn racing_creates_keep_one_customer_per_email(store: &Arc<dyn Store>) 
                     .contact(ContactKind::Email, &email);
                 match desk.officer.create_customer(new).await {
                     Ok(_) => created += 1,
-                    Err(Error::Conflict(_)) => conflicts += 1,
+                    Err(Error::AlreadyExists { .. }) => conflicts += 1,
                     Err(e) => panic!("unexpected error: {e}"),
                 }
             }
