@@ -118,7 +118,7 @@ impl Ctx {
 
     /// Writes what is pending to disk (a no-op with durable commits).
     pub(crate) async fn close(&self) {
-        if let Err(e) = self.sled.flush().await {
+        if let Err(e) = self.sled.sync().await {
             eprintln!("warning: flushing the store failed: {e}");
         }
     }

@@ -1,8 +1,9 @@
 //! The errors of the command line and their exit codes.
 //!
 //! - 2: usage errors and invalid input (a bad flag value, an unknown staff member, customer or
-//!   request, a malformed file, input the library refuses as [`crm::Error::Invalid`]). Nothing
-//!   was changed.
+//!   request, a malformed file, input the library refuses as [`crm::Error::Invalid`], a
+//!   contact point or email that already belongs to someone, [`crm::Error::AlreadyExists`]).
+//!   Nothing was changed, and running the same command again cannot succeed.
 //! - 1: everything else: the actor may not do this, the request is in the wrong state, it
 //!   changed meanwhile, the store is locked or failed, some import rows were refused.
 
@@ -46,6 +47,7 @@ impl From<crm::Error> for CliError {
         use crm::Error as E;
         match &e {
             E::Invalid { .. } | E::NotFound { .. } => Self::invalid(e.to_string()),
+            E::AlreadyExists { .. } => Self::invalid(format!("{e}; nothing was changed")),
             E::Locked { path, .. } => Self::failure(format!(
                 "the data directory {path} is in use by another crm process (the store is \
                  locked while open); wait for it to finish and try again"

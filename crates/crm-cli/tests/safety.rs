@@ -106,3 +106,64 @@ fn usage_errors_exit_with_2_and_help_is_everywhere() {
         assert!(out.contains("Usage:"), "{out}");
     }
 }
+
+#[test]
+fn a_taken_email_or_phone_says_who_has_it_and_exits_with_2() {
+    let (_tmp, db) = workspace();
+    let r = run(
+        &db,
+        &[
+            "staff",
+            "add",
+            "--name",
+            "Twin",
+            "--email",
+            "MARYAM@acme.example",
+            "--role",
+            "agent",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("staff-email:maryam@acme.example already belongs to staff مریم احمدی"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("run the command again"), "{}", r.stderr);
+    ok(
+        &db,
+        &[
+            "customer",
+            "add",
+            "--given-name",
+            "Ali",
+            "--family-name",
+            "Rezaei",
+            "--mobile",
+            "09121234567",
+        ],
+    );
+    let r = run(
+        &db,
+        &[
+            "customer",
+            "add",
+            "--given-name",
+            "Other",
+            "--family-name",
+            "One",
+            "--mobile",
+            "+98 912 123 4567",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("tel:+989121234567 already belongs to customer Ali Rezaei"),
+        "{}",
+        r.stderr
+    );
+    let found = ok(&db, &["search", "other"]);
+    assert!(!found.contains("Other"), "{found}");
+}

@@ -101,7 +101,7 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
          {} cartable steps",
         history.opened, args.days, history.joined, history.replied, history.transitions
     );
-    sled.flush().await?;
+    sled.sync().await?;
     let config = CliConfig {
         workspace: Some(cast.workspace.id.to_string()),
         default_as: Some("sara@acme.example".to_owned()),
@@ -116,7 +116,7 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
     let ctx = Ctx::from_parts(crm.clone(), sled.clone(), cast.workspace.id, dates, None);
     output_heading("The process, step by step");
     walk::walk(&ctx, &cast, &clock).await?;
-    sled.flush().await?;
+    sled.sync().await?;
 
     output_heading("Try it yourself");
     let db = dir.display();

@@ -15,7 +15,7 @@ use crm::customer::ContactKind;
 use crm::outbox::{OutboxStatus, Recipient};
 use crm::request::Holder;
 use crm::service::{InboundMessage, Sender, WebForm};
-use crm::store::{MAX_PAGE, PageRequest};
+use crm::store::{MAX_PAGE, PageRequest, StoreExt};
 use std::sync::Arc;
 
 /// The email علی رضایی sends: a Persian subject as a base64 encoded word and a
