@@ -21,11 +21,12 @@ mod common;
 use chrono::{Duration as TimeDelta, Utc};
 use common::{Config, Picker, progress};
 use criterion::Criterion;
+use crm_core::counter::Counter;
 use crm_core::id::{CustomerId, RequestId, StaffId, WorkspaceId};
 use crm_core::request::{Holder, Priority};
 use crm_core::service::NewStaff;
 use crm_core::staff::Role;
-use crm_core::store::{Commit, Counter, PageRequest, Record, Store};
+use crm_core::store::{Commit, PageRequest, Store};
 use crm_core::{Crm, Session};
 use crm_store_sled::Durability;
 use std::collections::BTreeSet;
@@ -124,7 +125,7 @@ fn cartable(config: &Config, rt: &tokio::runtime::Runtime, c: &mut Criterion) {
     );
     // Only read: the seed is opened in place, as applications open it (Flush).
     let store = Arc::new(common::open_sled(config.sled(&seed)));
-    assert_eq!(store.durability(), Durability::Flush);
+    assert_eq!(store.engine().durability(), Durability::Flush);
     let store: Arc<dyn Store> = store;
     let crm = Crm::new(store);
     let session = rt
@@ -306,20 +307,20 @@ async fn seed_requests(config: &Config, dir: &Path, requests: u64) -> CartableId
     let counter = store
         .get(
             ws,
-            crm_core::store::RecordKind::Counter,
+            crm_core::record::RecordKind::COUNTER,
             Counter::REQUEST_NUMBERS,
         )
         .await
         .expect("counter")
         .expect("the counter exists");
-    if let Record::Counter(mut counter) = counter {
+    if let Ok(mut counter) = counter.decode::<Counter>() {
         counter.version += 1;
         counter.value = number;
         let mut commit = Commit::new();
         commit.put(counter);
         store.commit(ws, commit).await.expect("counter");
     }
-    store.flush().await.expect("flush the seed");
+    store.sync().await.expect("flush the seed");
     drop(system);
     drop(admin);
     drop(crm);

@@ -13,9 +13,8 @@ use crm_core::normalize::Region;
 use crm_core::request::Request;
 use crm_core::service::{InboundMessage, NewStaff, Sender};
 use crm_core::staff::Role;
-use crm_core::store::{Record, Store};
+use crm_core::store::Store;
 use crm_store_memory::MemoryStore;
-use crm_store_sled::encoding;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -123,15 +122,14 @@ impl IntakeBaseline {
             .optional()?;
         let customer = match found {
             Some(bytes) => {
-                match encoding::decode(crm_core::store::RecordKind::Customer, &bytes, &key)? {
-                    Record::Customer(c) => c,
-                    _ => return Err("not a customer".into()),
-                }
+                crm_core::record::Body::Binary(bytes).decode_at::<Customer>(|| key.clone())?
             }
             None => {
                 let customer = lead(from, now)?;
                 let id = customer.id.0;
-                let data = encoding::encode(&Record::from(customer.clone()))?;
+                let data = crm_core::record::Body::binary(&customer)?
+                    .as_bytes()
+                    .to_vec();
                 tx.prepare_cached(
                     "INSERT INTO customers (id, given, family, stage, created, updated, data) \
                      VALUES (?1, ?2, '', ?3, ?4, ?4, ?5)",
@@ -173,7 +171,9 @@ impl IntakeBaseline {
         let due = request.sort_due().timestamp_micros();
         let subject = request.subject.clone();
         let status = request.status.as_str();
-        let data = encoding::encode(&Record::from(request))?;
+        let data = crm_core::record::Body::binary(&request)?
+            .as_bytes()
+            .to_vec();
         tx.prepare_cached(
             "INSERT INTO requests (id, number, customer_id, channel, status, subject, holder, \
              priority, due, created, data) VALUES (?1, ?2, ?3, 'email', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",

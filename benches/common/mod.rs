@@ -363,7 +363,7 @@ pub fn seed_sled(config: &Config, rt: &tokio::runtime::Runtime, dir: &Path, n: u
     let crm = Crm::new(store.clone());
     let ids = rt.block_on(async {
         let ids = seed_crm(&crm, n).await;
-        store.flush().await.expect("flush the seed");
+        store.sync().await.expect("flush the seed");
         ids
     });
     drop(crm);
@@ -488,7 +488,7 @@ impl Target {
                 copy_dir(&seed, &work);
                 // Measured as applications use it: durable commits, the default cache.
                 let store = Arc::new(open_sled(config.sled(&work)));
-                assert_eq!(store.durability(), Durability::Flush);
+                assert_eq!(store.engine().durability(), Durability::Flush);
                 progress(start, "sled: opened (Flush)");
                 let store: Arc<dyn Store> = store;
                 let crm = Crm::new(store.clone());

@@ -18,8 +18,7 @@ use crm_core::customer::{ContactKind, ContactPoint, Customer, LifecycleStage, Pa
 use crm_core::id::{CustomerId, InteractionId};
 use crm_core::interaction::{Direction, Interaction};
 use crm_core::normalize::Region;
-use crm_core::store::{Record, RecordKind};
-use crm_store_sled::encoding;
+use crm_core::record::Body;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -109,12 +108,11 @@ impl Baseline {
              WHERE k.key = ?1",
         )?;
         let data: Option<Vec<u8>> = stmt.query_row([&key], |r| r.get(0)).optional()?;
-        data.map(
-            |bytes| match encoding::decode(RecordKind::Customer, &bytes, &key)? {
-                Record::Customer(c) => Ok(c),
-                _ => Err("not a customer".into()),
-            },
-        )
+        data.map(|bytes| {
+            Body::Binary(bytes)
+                .decode_at::<Customer>(|| key.clone())
+                .map_err(Into::into)
+        })
         .transpose()
     }
 
@@ -274,7 +272,7 @@ fn insert_customer(conn: &Connection, i: u64) -> Result<()> {
     let id = customer.id.0;
     let created = customer.created_at.timestamp_micros();
     let keys: Vec<String> = customer.contacts.iter().map(|c| c.key.clone()).collect();
-    let data = encoding::encode(&Record::from(customer))?;
+    let data = Body::binary(&customer)?.as_bytes().to_vec();
     conn.prepare_cached(
         "INSERT INTO customers (id, given, family, stage, created, updated, data) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
