@@ -1,10 +1,14 @@
 //! Connecting: the pool, the schema it works in, and the migrations run on connect.
 
 use crate::PostgresStore;
-use crate::error::storage;
+use crate::error::{sqlstate, storage};
+use crate::kinds::Kinds;
+use crate::setup;
+use crm_core::record::RecordKind;
 use crm_core::{Error, Result};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Executor};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Connections a store's pool opens at most unless told otherwise.
@@ -18,11 +22,8 @@ pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 /// How long getting a connection may take, connecting included, unless told otherwise.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The embedded migrations (`migrations/` of this crate), run on connect.
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
-/// How to connect a [`PostgresStore`]: the URL, the pool's size and timeout, and optionally
-/// the schema to work in.
+/// How to connect a [`PostgresStore`]: the URL, the pool's size and timeout, optionally the
+/// schema to work in, and the application's own record kinds.
 ///
 /// ```
 /// use crm_store_postgres::PostgresConfig;
@@ -34,6 +35,11 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 ///     .schema("tenant_a");
 /// assert_eq!(config.schema_name(), Some("tenant_a"));
 /// ```
+///
+/// A store knows crm-core's record kinds ([`RecordKind::BUILTIN`]); give it the
+/// application's own with [`PostgresConfig::kinds`] so that it makes their SQL views,
+/// re-indexes them when their declared keys change, and names them as holders of unique keys
+/// (records of kinds it was not given are kept and read all the same).
 #[derive(Debug, Clone)]
 pub struct PostgresConfig {
     url: String,
@@ -42,6 +48,7 @@ pub struct PostgresConfig {
     acquire_timeout: Duration,
     schema: Option<String>,
     create_schema: bool,
+    kinds: Vec<RecordKind>,
 }
 
 impl PostgresConfig {
@@ -55,6 +62,7 @@ impl PostgresConfig {
             acquire_timeout: DEFAULT_ACQUIRE_TIMEOUT,
             schema: None,
             create_schema: false,
+            kinds: Vec::new(),
         }
     }
 
@@ -95,6 +103,14 @@ impl PostgresConfig {
     pub fn schema_name(&self) -> Option<&str> {
         self.schema.as_deref()
     }
+
+    /// Adds the application's own record kinds to those the store knows (crm-core's, always).
+    /// Kinds given twice count once; two kinds with one tag fail the connect with
+    /// [`Error::Invalid`].
+    pub fn kinds(mut self, kinds: &[RecordKind]) -> Self {
+        self.kinds.extend_from_slice(kinds);
+        self
+    }
 }
 
 impl PostgresStore {
@@ -108,12 +124,17 @@ impl PostgresStore {
         Self::connect_with(PostgresConfig::new(url)).await
     }
 
-    /// Connects as `config` says, and brings the schema up to date.
+    /// Connects as `config` says, and brings the schema up to date: the migrations, then the
+    /// re-indexing of kinds whose declared keys changed and the SQL views (see
+    /// `docs/postgres.md`).
     ///
     /// # Errors
-    /// [`Error::Invalid`] for a schema name that is not a plain identifier;
-    /// [`Error::Storage`] when the database cannot be reached or a migration fails.
+    /// [`Error::Invalid`] for a schema name that is not a plain identifier, or kinds that
+    /// share a tag or a view name; [`Error::Storage`] when the database cannot be reached or
+    /// a migration fails; [`Error::Corrupted`] for a stored record that does not decode as
+    /// its kind while re-indexing.
     pub async fn connect_with(config: PostgresConfig) -> Result<Self> {
+        let kinds = Kinds::new(&config.kinds)?;
         let mut options = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .min_connections(config.min_connections)
@@ -133,17 +154,39 @@ impl PostgresStore {
             });
         }
         let pool = options.connect(&config.url).await.map_err(storage)?;
-        Self::from_pool(pool).await
+        Self::over(pool, kinds).await
     }
 
-    /// A store over an existing pool, after bringing the schema up to date. The pool's
-    /// connections must already point at the right schema (`search_path`).
+    /// A store over an existing pool that knows crm-core's record kinds, after bringing the
+    /// schema up to date. The pool's connections must already point at the right schema
+    /// (`search_path`).
     ///
     /// # Errors
-    /// [`Error::Storage`] when a migration fails.
+    /// As [`PostgresStore::connect_with`], but for the pool, which is already there.
     pub async fn from_pool(pool: PgPool) -> Result<Self> {
-        MIGRATOR.run(&pool).await.map_err(Error::storage)?;
-        Ok(Self { pool })
+        Self::from_pool_with_kinds(pool, &[]).await
+    }
+
+    /// [`PostgresStore::from_pool`] for a store that also knows `kinds` (see
+    /// [`PostgresConfig::kinds`]).
+    ///
+    /// # Errors
+    /// As [`PostgresStore::connect_with`], but for the pool, which is already there.
+    pub async fn from_pool_with_kinds(pool: PgPool, kinds: &[RecordKind]) -> Result<Self> {
+        Self::over(pool, Kinds::new(kinds)?).await
+    }
+
+    async fn over(pool: PgPool, kinds: Kinds) -> Result<Self> {
+        setup::prepare(&pool, &kinds).await?;
+        Ok(Self {
+            pool,
+            kinds: Arc::new(kinds),
+        })
+    }
+
+    /// The record kinds this store knows: crm-core's, then the application's.
+    pub fn kinds(&self) -> &[RecordKind] {
+        self.kinds.all()
     }
 
     /// The pool, for the application's own queries on the same database.
@@ -171,8 +214,12 @@ async fn create_schema(config: &PostgresConfig, quoted: &str) -> Result<()> {
         )))
         .await;
     pool.close().await;
-    created.map_err(storage)?;
-    Ok(())
+    match created {
+        Ok(_) => Ok(()),
+        // Another process created it at the same moment (IF NOT EXISTS does not serialise).
+        Err(e) if matches!(sqlstate(&e).as_deref(), Some("23505" | "42P06")) => Ok(()),
+        Err(e) => Err(storage(e)),
+    }
 }
 
 /// `schema` as a quoted identifier, when it is a plain one.

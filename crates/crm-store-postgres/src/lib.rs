@@ -1,21 +1,30 @@
 //! crm-store-postgres: the PostgreSQL [`Store`] of crm-rs — a shared server, and the path past
 //! one machine.
 //!
-//! Records live in real tables with real columns (customers, contact points, interactions,
-//! staff, departments, the audit trail, the outbox, and the cartable's requests, routing rules
-//! and counters), each keyed by `workspace_id` first; the parts nobody queries by (custom
-//! fields, occasions, consent, attachments, a request's history and service-level clock,
-//! workspace settings) are `jsonb`. Every cartable view reads an index in its own order, and
-//! pages and cursors are those of the key-value stores.
-//! A [`Store::commit`] is one transaction: versions are checked in the `UPDATE` itself, claimed
-//! contact keys, request keys and staff emails are unique indexes, and a conflict rolls
-//! everything back.
-//! Several processes may share one database ([`Capabilities::multi_process`]), and an
-//! acknowledged commit is committed by PostgreSQL ([`Capabilities::durable`]).
+//! The store implements crm-core's generic storage contract with three tables, each keyed by
+//! `workspace_id` first: `records` (every record of every kind: its kind's tag, id, version,
+//! its JSON body, and the unique keys and index entries it claims), `unique_keys` (one holder
+//! per key and workspace) and `index_entries` (per index, positions in byte order). A new
+//! record kind needs no code and no migration here.
 //!
-//! The schema is created and upgraded on connect by the migrations embedded in this crate.
-//! Queries are plain runtime SQL (no database is needed to build). See `docs/postgres.md` for
-//! running it, pool sizing and scaling past one machine.
+//! - [`Store::commit`] is one call of the `crm_commit` PL/pgSQL function (one round trip, one
+//!   transaction): it applies the writes in order, checks versions, claims and releases
+//!   unique keys and keeps index entries with their records, and reports a stale version or
+//!   a taken key as [`crm_core::Error::Conflict`]. Commits that lose a race to another one
+//!   are retried.
+//! - [`Store::snapshot`] is a `REPEATABLE READ READ ONLY` transaction; the one-shot
+//!   [`Store::get`], [`Store::holder`] and [`Store::scan`] are single statements on the pool.
+//!   A scan is one range of one index (joined to the records) or of one kind's records by id,
+//!   in byte order, so pages and cursors are those of every other store.
+//! - On connect the schema is migrated, kinds whose declared keys changed are re-indexed
+//!   from their records, and each kind with a [`crm_core::record::Table`] gets SQL views
+//!   (`customers`, `contact_points`, `interactions`, `requests`, ...) with real columns for
+//!   reporting tools.
+//!
+//! Several processes may share one database ([`Capabilities::multi_process`]), and an
+//! acknowledged commit is committed by PostgreSQL ([`Capabilities::durable`]). Queries are
+//! plain runtime SQL (no database is needed to build). See `docs/postgres.md` for the
+//! schema, running it, pool sizing and scaling past one machine.
 //!
 //! ```no_run
 //! use crm_core::{Crm, service::NewStaff, staff::Role};
@@ -30,147 +39,68 @@
 //! # let _ = session; Ok(()) }
 //! ```
 
-mod cartable;
 mod commit;
 mod connect;
 mod error;
-mod queries;
-mod rows;
+mod escape;
+mod kinds;
+mod lock;
+mod reads;
+mod rebuild;
+mod scan;
+mod setup;
+mod snapshot;
 pub mod test_schema;
-mod writes;
+mod views;
 
 pub use connect::{DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, PostgresConfig};
 pub use test_schema::TestSchema;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use crm_core::Result;
-use crm_core::audit::AuditEntry;
-use crm_core::customer::Customer;
-use crm_core::id::{CustomerId, WorkspaceId};
-use crm_core::interaction::Interaction;
-use crm_core::outbox::{OutboxMessage, OutboxStatus};
-use crm_core::request::{Request, RoutingRule};
-use crm_core::staff::{Department, Staff};
-use crm_core::store::{
-    Capabilities, Commit, CustomerFilter, Page, PageRequest, Record, RecordKind, RequestView, Store,
-};
+use crm_core::id::WorkspaceId;
+use crm_core::record::RecordKind;
+use crm_core::store::{Capabilities, Commit, Hit, Scan, Snapshot, Store, Stored};
+use kinds::Kinds;
+use snapshot::PgSnapshot;
 use sqlx::PgPool;
+use std::sync::Arc;
 use uuid::Uuid;
 
-/// The PostgreSQL store: a connection pool over a migrated schema. Cheap to clone (the pool is
-/// shared); use it as `Arc<dyn Store>`.
+/// The PostgreSQL store: a connection pool over a migrated schema, and the record kinds it
+/// knows. Cheap to clone (the pool is shared); use it as `Arc<dyn Store>`.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    kinds: Arc<Kinds>,
 }
 
 #[async_trait]
 impl Store for PostgresStore {
+    /// Durable (committed by PostgreSQL) and shared by several processes.
     fn capabilities(&self) -> Capabilities {
         Capabilities::new(true, true)
     }
 
     async fn commit(&self, ws: WorkspaceId, commit: Commit) -> Result<()> {
-        commit::commit(&self.pool, ws, &commit).await
+        commit::commit(&self.pool, &self.kinds, ws, &commit).await
     }
 
-    async fn get(&self, ws: WorkspaceId, kind: RecordKind, id: Uuid) -> Result<Option<Record>> {
-        queries::get(&self.pool, ws, kind, id).await
+    async fn snapshot(&self, ws: WorkspaceId) -> Result<Box<dyn Snapshot + '_>> {
+        Ok(Box::new(
+            PgSnapshot::begin(&self.pool, &self.kinds, ws).await?,
+        ))
     }
 
-    async fn customer_by_contact(&self, ws: WorkspaceId, key: &str) -> Result<Option<Customer>> {
-        queries::customer_by_contact(&self.pool, ws, key).await
+    async fn get(&self, ws: WorkspaceId, kind: RecordKind, id: Uuid) -> Result<Option<Stored>> {
+        reads::get(&self.pool, ws, kind, id).await
     }
 
-    async fn staff_by_email(&self, ws: WorkspaceId, email: &str) -> Result<Option<Staff>> {
-        queries::staff_by_email(&self.pool, ws, email).await
+    async fn holder(&self, ws: WorkspaceId, key: &str) -> Result<Option<Stored>> {
+        reads::holder(&self.pool, &self.kinds, ws, key).await
     }
 
-    async fn search_customers(
-        &self,
-        ws: WorkspaceId,
-        tokens: &[String],
-        page: &PageRequest,
-    ) -> Result<Page<Customer>> {
-        queries::search_customers(&self.pool, ws, tokens, page).await
-    }
-
-    async fn list_customers(
-        &self,
-        ws: WorkspaceId,
-        filter: &CustomerFilter,
-        page: &PageRequest,
-    ) -> Result<Page<Customer>> {
-        queries::list_customers(&self.pool, ws, filter, page).await
-    }
-
-    async fn interactions(
-        &self,
-        ws: WorkspaceId,
-        customer: CustomerId,
-        page: &PageRequest,
-    ) -> Result<Page<Interaction>> {
-        queries::interactions(&self.pool, ws, customer, page).await
-    }
-
-    async fn list_staff(&self, ws: WorkspaceId, page: &PageRequest) -> Result<Page<Staff>> {
-        queries::list_staff(&self.pool, ws, page).await
-    }
-
-    async fn list_departments(
-        &self,
-        ws: WorkspaceId,
-        page: &PageRequest,
-    ) -> Result<Page<Department>> {
-        queries::list_departments(&self.pool, ws, page).await
-    }
-
-    async fn outbox_due(
-        &self,
-        ws: WorkspaceId,
-        now: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<OutboxMessage>> {
-        queries::outbox_due(&self.pool, ws, now, limit).await
-    }
-
-    async fn list_outbox(
-        &self,
-        ws: WorkspaceId,
-        status: OutboxStatus,
-        page: &PageRequest,
-    ) -> Result<Page<OutboxMessage>> {
-        queries::list_outbox(&self.pool, ws, status, page).await
-    }
-
-    async fn requests(
-        &self,
-        ws: WorkspaceId,
-        view: &RequestView,
-        page: &PageRequest,
-    ) -> Result<Page<Request>> {
-        cartable::requests(&self.pool, ws, view, page).await
-    }
-
-    async fn request_by_key(&self, ws: WorkspaceId, key: &str) -> Result<Option<Request>> {
-        queries::request_by_key(&self.pool, ws, key).await
-    }
-
-    async fn list_routing_rules(
-        &self,
-        ws: WorkspaceId,
-        page: &PageRequest,
-    ) -> Result<Page<RoutingRule>> {
-        queries::list_routing_rules(&self.pool, ws, page).await
-    }
-
-    async fn audit(
-        &self,
-        ws: WorkspaceId,
-        record: Option<Uuid>,
-        page: &PageRequest,
-    ) -> Result<Page<AuditEntry>> {
-        queries::audit(&self.pool, ws, record, page).await
+    async fn scan(&self, ws: WorkspaceId, scan: &Scan) -> Result<Vec<Hit>> {
+        scan::scan(&self.pool, &self.kinds, ws, scan).await
     }
 }

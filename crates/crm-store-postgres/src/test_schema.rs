@@ -29,13 +29,19 @@ impl TestSchema {
     /// # Errors
     /// [`crm_core::Error::Storage`] when the database cannot be reached.
     pub async fn create(url: &str) -> Result<(PostgresStore, TestSchema)> {
-        let name = format!("crm_test_{}", uuid::Uuid::now_v7().simple());
-        let schema = TestSchema {
-            url: url.to_owned(),
-            name,
-        };
+        let schema = TestSchema::reserve(url);
         let store = PostgresStore::connect_with(schema.config().max_connections(8)).await?;
         Ok((store, schema))
+    }
+
+    /// A new schema name in the database at `url`, with nothing created yet: for tests that
+    /// fill a schema themselves (a dumped fixture, a hand-written baseline) before connecting
+    /// a store to it, if they do. Dropping it drops the schema if it was made.
+    pub fn reserve(url: &str) -> TestSchema {
+        TestSchema {
+            url: url.to_owned(),
+            name: format!("crm_test_{}", uuid::Uuid::now_v7().simple()),
+        }
     }
 
     /// The schema's name.

@@ -12,13 +12,17 @@ use chrono::{DateTime, Duration, Utc};
 use crm_core::Result;
 use crm_core::calendar::WorkCalendar;
 use crm_core::channel::Channel;
+use crm_core::counter::Counter;
+use crm_core::customer::Customer;
 use crm_core::id::{CustomerId, DepartmentId, RequestId, StaffId};
+use crm_core::record::RecordKind;
 use crm_core::request::{
     Assignment, Holder, Priority, Referral, Request, RequestStatus, RequestView, RoutingActions,
     RoutingConditions, ServiceLevel, SlaPolicy, SupportLine,
 };
 use crm_core::service::{InboundMessage, Sender};
-use crm_core::store::{Commit, Counter, Cursor, PageRequest, RecordKind, Store};
+use crm_core::store::{Commit, Cursor, PageRequest, Store, StoreExt};
+use crm_core::workspace::Workspace;
 use crm_store_memory::MemoryStore;
 use crm_store_postgres::TestSchema;
 use crm_testkit::support::{Desk, start_time};
@@ -312,7 +316,7 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
     for i in [7u64, 8] {
         let r = synthetic(i, &people);
         let mut commit = Commit::new();
-        commit.delete(RecordKind::Request, r.id.0, 1);
+        commit.delete(RecordKind::REQUEST, r.id.0, 1);
         log.push(format!(
             "delete {i}: {}",
             outcome(&store.commit(ws, commit).await)
@@ -354,16 +358,12 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
         outcome(&store.commit(ws, commit).await)
     ));
 
-    // Counters are written last by the PostgreSQL store: errors still come in commit order.
+    // A counter and a request in one commit: errors come in commit order.
     let counter_now = |store: Arc<dyn Store>| async move {
-        match store
-            .get(ws, RecordKind::Counter, Counter::REQUEST_NUMBERS)
+        store
+            .fetch::<Counter>(ws, Counter::REQUEST_NUMBERS)
             .await
-            .unwrap()
-        {
-            Some(crm_core::store::Record::Counter(c)) => c,
-            other => panic!("no counter: {other:?}"),
-        }
+            .expect("the counter")
     };
     for (case, counter_ahead, number) in [
         ("stale counter, taken number", 5u64, 1003u64),
@@ -392,19 +392,15 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
         ));
     }
 
-    // A new customer and its audit entry (one statement on PostgreSQL): a taken audit id and
-    // a taken customer id fail in commit order, and nothing is applied.
+    // A new customer and its audit entry: a taken audit id and a taken customer id fail in
+    // commit order, and nothing is applied.
     let taken_audit = store
         .audit(ws, None, &PageRequest::first(1))
         .await
         .unwrap()
         .items[0]
         .clone();
-    let known = store
-        .get(ws, RecordKind::Customer, people.c1.0)
-        .await
-        .unwrap()
-        .unwrap();
+    let known: Customer = store.fetch(ws, people.c1.0).await.unwrap();
     for (case, customer_id, audit_id) in [
         ("taken audit id", Uuid::from_u128(77), taken_audit.id),
         (
@@ -418,9 +414,7 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
             crm_core::id::AuditId(Uuid::from_u128(80)),
         ),
     ] {
-        let crm_core::store::Record::Customer(mut c) = known.clone() else {
-            panic!("a customer");
-        };
+        let mut c = known.clone();
         c.id = CustomerId(customer_id);
         c.version = 1;
         c.contacts.clear();
@@ -433,9 +427,9 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
             outcome(&store.commit(ws, commit).await),
             outcome(
                 &store
-                    .get(ws, RecordKind::Customer, customer_id)
+                    .load::<Customer>(ws, customer_id)
                     .await
-                    .map(|c| c.map(|c| c.version()))
+                    .map(|c| c.map(|c| c.version))
             )
         ));
     }
@@ -528,7 +522,7 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
         let id = synthetic(i, &people).id.0;
         log.push(format!(
             "get {i}: {}",
-            outcome(&store.get(ws, RecordKind::Request, id).await)
+            outcome(&store.load::<Request>(ws, id).await)
         ));
     }
     for size in [1, 2, 100] {
@@ -547,15 +541,11 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
     }
     log.push(format!(
         "counter: {}",
-        outcome(
-            &store
-                .get(ws, RecordKind::Counter, Counter::REQUEST_NUMBERS)
-                .await
-        )
+        outcome(&store.load::<Counter>(ws, Counter::REQUEST_NUMBERS).await)
     ));
     log.push(format!(
         "workspace: {}",
-        outcome(&store.get(ws, RecordKind::Workspace, ws.0).await)
+        outcome(&store.load::<Workspace>(ws, ws.0).await)
     ));
     log.push(format!(
         "departments: {}",

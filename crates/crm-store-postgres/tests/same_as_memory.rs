@@ -8,15 +8,18 @@ use chrono::{Duration, TimeZone, Utc};
 use crm_core::channel::Channel;
 use crm_core::channel::SocialNetwork;
 use crm_core::clock::{Clock, ManualClock};
+use crm_core::customer::CustomerFilter;
 use crm_core::customer::{
     ContactKind, FieldValue, LifecycleStage, Occasion, OccasionCalendar, OccasionKind,
 };
 use crm_core::id::{CustomerId, IdGenerator, OutboxId};
 use crm_core::interaction::{Attachment, Direction};
 use crm_core::outbox::{Notification, OutboxMessage, OutboxStatus, Recipient};
+use crm_core::record::RecordKind;
+use crm_core::record::RecordRef;
 use crm_core::service::{CustomerChanges, NewCustomer, NewInteraction, NewStaff};
 use crm_core::staff::Role;
-use crm_core::store::{Commit, CustomerFilter, PageRequest, RecordKind, RecordRef, Store};
+use crm_core::store::{Commit, PageRequest, Store, StoreExt};
 use crm_core::{Crm, Result};
 use crm_store_memory::MemoryStore;
 use crm_store_postgres::TestSchema;
@@ -209,7 +212,7 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
                 subject: format!("s{n}"),
                 body: "سلام".into(),
                 record: Some(RecordRef {
-                    kind: RecordKind::Customer,
+                    kind: RecordKind::CUSTOMER,
                     id: ids[0].0,
                 }),
             },

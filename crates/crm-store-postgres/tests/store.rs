@@ -1,15 +1,17 @@
 //! PostgreSQL-specific behaviour: failures are storage errors and roll everything back,
-//! racing writers end with one customer per email, and the contact-point table keeps what
-//! the contract says it must.
+//! racing writers end with one customer per email, only identifying contact points are
+//! unique, and NUL characters (which PostgreSQL's text cannot hold) are kept.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use crm_core::customer::CustomerFilter;
 use crm_core::customer::{ContactKind, Customer};
 use crm_core::id::CustomerId;
+use crm_core::record::{RecordKind, RecordRef};
 use crm_core::service::{NewCustomer, NewStaff};
 use crm_core::staff::Role;
-use crm_core::store::{Commit, CustomerFilter, PageRequest, RecordKind, Store, StoreExt};
+use crm_core::store::{Commit, PageRequest, Store, StoreExt};
 use crm_core::{Conflict, Crm, Error, Session};
 use crm_store_postgres::{PostgresConfig, PostgresStore, TestSchema};
 use sqlx::{Connection, Executor, PgConnection};
@@ -84,7 +86,7 @@ async fn a_later_failing_write_leaves_earlier_ones_unapplied() {
         }) => {
             assert_eq!(
                 (kind, id, expected, found),
-                (RecordKind::Customer, ghost.id.0, 1, 0)
+                (RecordKind::CUSTOMER, ghost.id.0, 1, 0)
             );
         }
         other => panic!("expected a stale version, got {other:?}"),
@@ -106,8 +108,9 @@ async fn a_later_failing_write_leaves_earlier_ones_unapplied() {
     commit.put(first.clone()).put(second.clone());
     let err = store.commit(ws, commit).await.unwrap_err();
     match err {
-        Error::Conflict(Conflict::KeyTaken { key, owner }) => {
-            assert_eq!((key.as_str(), owner), ("email:x@example.com", first.id.0));
+        Error::Conflict(Conflict::KeyTaken { key, holder }) => {
+            assert_eq!(key, "email:x@example.com");
+            assert_eq!(holder, RecordRef::to::<Customer>(first.id.0));
         }
         other => panic!("expected a taken key, got {other:?}"),
     }
@@ -126,11 +129,18 @@ async fn a_later_failing_write_leaves_earlier_ones_unapplied() {
             .is_none()
     );
 
-    // 3. The database refuses the second write (text with NUL): a storage error, nothing kept.
+    // 3. The database refuses the second write (a unique key longer than a btree entry
+    // holds): a storage error, nothing kept.
     let mut bad = another(&ali);
-    bad.party = crm_core::customer::Party::Organisation {
-        name: "bad\0name".into(),
-    };
+    let huge: String = (0..400)
+        .map(|_| Uuid::now_v7().simple().to_string())
+        .collect();
+    bad.contacts = vec![crm_core::customer::ContactPoint {
+        kind: ContactKind::Email,
+        value: "huge".into(),
+        key: format!("email:{huge}"),
+        label: None,
+    }];
     let mut commit = Commit::new();
     commit.put(changed).put(bad);
     let err = store.commit(ws, commit).await.unwrap_err();
@@ -151,7 +161,7 @@ async fn a_connection_lost_mid_commit_is_a_storage_error_and_applies_nothing() {
         .await
         .unwrap();
 
-    // Another session holds Ali's row, so the commit stops half-way, at its second write.
+    // Another session holds Ali's record, so the commit stops half-way, at its second write.
     let mut locker = PgConnection::connect(&url).await.unwrap();
     locker
         .execute(sqlx::AssertSqlSafe(format!(
@@ -165,7 +175,8 @@ async fn a_connection_lost_mid_commit_is_a_storage_error_and_applies_nothing() {
         .await
         .unwrap();
     locker.execute("BEGIN").await.unwrap();
-    sqlx::query("SELECT 1 FROM customers WHERE id = $1 FOR UPDATE")
+    sqlx::query("SELECT 1 FROM records WHERE kind = $1 AND id = $2 FOR UPDATE")
+        .bind(i16::try_from(RecordKind::CUSTOMER.tag()).unwrap())
         .bind(ali.id.0)
         .execute(&mut locker)
         .await
@@ -243,7 +254,7 @@ async fn racing_creates_keep_one_customer_per_email_and_report_conflicts() {
                     .contact(ContactKind::Email, &email);
                 match s.create_customer(new).await {
                     Ok(_) => created += 1,
-                    Err(Error::Conflict(Conflict::KeyTaken { .. })) => conflicts += 1,
+                    Err(Error::AlreadyExists { .. } | Error::Conflict(_)) => conflicts += 1,
                     Err(other) => panic!("only conflicts may fail a racing create: {other:?}"),
                 }
             }
@@ -349,5 +360,57 @@ async fn only_identifying_contact_points_are_unique() {
         )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Conflict(Conflict::KeyTaken { owner, .. }) if owner == a.id.0));
+    assert!(
+        matches!(err, Error::AlreadyExists { holder, .. } if holder.id == a.id.0),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn nul_characters_are_kept_in_bodies_and_keys() {
+    let Some(url) = common::database_url() else {
+        return;
+    };
+    let (store, s, _schema) = desk(&url).await;
+    let ws = s.workspace();
+    let ali = s
+        .create_customer(NewCustomer::person("Ali", "Rezaei"))
+        .await
+        .unwrap();
+    let mut odd = another(&ali);
+    odd.party = crm_core::customer::Party::Organisation {
+        name: "a\0b \u{E000}0 \\u0000".into(),
+    };
+    odd.contacts = vec![crm_core::customer::ContactPoint {
+        kind: ContactKind::Email,
+        value: "nul".into(),
+        key: "email:a\0b".into(),
+        label: Some("\0".into()),
+    }];
+    let mut commit = Commit::new();
+    commit.put(odd.clone());
+    store.commit(ws, commit).await.unwrap();
+    let stored: Customer = store.fetch(ws, odd.id.0).await.unwrap();
+    assert_eq!(stored, odd);
+    let held = store.customer_by_contact(ws, "email:a\0b").await.unwrap();
+    assert_eq!(held.map(|c| c.id), Some(odd.id));
+    // The key with NUL and the text that escapes it are two keys.
+    assert!(
+        store
+            .customer_by_contact(ws, "email:a\u{E000}0b")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let mut rival = another(&ali);
+    rival.contacts = odd.contacts.clone();
+    let mut commit = Commit::new();
+    commit.put(rival);
+    match store.commit(ws, commit).await.unwrap_err() {
+        Error::Conflict(Conflict::KeyTaken { key, holder }) => {
+            assert_eq!(key, "email:a\0b");
+            assert_eq!(holder.id, odd.id.0);
+        }
+        other => panic!("expected a taken key, got {other:?}"),
+    }
 }

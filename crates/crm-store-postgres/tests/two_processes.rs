@@ -8,10 +8,11 @@
 mod common;
 
 use crm_core::customer::ContactKind;
+use crm_core::customer::CustomerFilter;
 use crm_core::id::{StaffId, WorkspaceId};
 use crm_core::service::{CustomerChanges, NewCustomer, NewStaff};
 use crm_core::staff::Role;
-use crm_core::store::{CustomerFilter, PageRequest, Store};
+use crm_core::store::{PageRequest, Store, StoreExt};
 use crm_core::{Crm, Error};
 use crm_store_postgres::{PostgresConfig, PostgresStore, TestSchema};
 use std::process::Command;
@@ -153,7 +154,7 @@ async fn intake_child() {
                     created += 1;
                     break c;
                 }
-                Err(Error::Conflict(_)) => lost_races += 1,
+                Err(Error::AlreadyExists { .. } | Error::Conflict(_)) => lost_races += 1,
                 Err(other) => panic!("create failed: {other:?}"),
             }
         };
