@@ -27,7 +27,7 @@ pub enum Durability {
     Flush,
     /// A commit is acknowledged once it is checked and readable in memory; it reaches the
     /// disk in the background (every [`SledConfig::flush_every_ms`]) or on
-    /// [`crate::SledStore::flush`]. A crash may lose the last moments of acknowledged
+    /// [`Store::sync`](crm_core::store::Store::sync). A crash may lose the last moments of acknowledged
     /// writes, never half a commit. [`crm_core::store::Capabilities::durable`] is false.
     Buffered,
 }

@@ -1,19 +1,21 @@
 //! crm-store-sled: the embedded, durable [`Store`](crm_core::store::Store) of crm-rs, on
 //! [sled](https://docs.rs/sled/0.34.7) 0.34.7.
 //!
-//! One directory holds every workspace of one application. The commit and query logic is
-//! crm-core's [`kv`](crm_core::store::kv) engine; this crate provides its reads and its
-//! writes over sled's trees, and a journal that makes commits durable:
+//! One directory holds every workspace of one application. The store itself (commit rules,
+//! unique keys, index entries, scans, paging) is crm-core's
+//! [`KvStore`](crm_core::store::kv::KvStore); this crate is its [`SledEngine`]: an atomic
+//! batch, a consistent snapshot and a durable sync over sled's trees and a journal in front
+//! of them. A record kind crm-core or an application declares needs no code here.
 //!
-//! | tree      | key                                   | value                          |
-//! |-----------|---------------------------------------|--------------------------------|
-//! | `records` | `kv::record_key(ws, kind, id)`        | the encoded record ([`encoding`]) |
-//! | `unique`  | `kv::unique_key(ws, key)`             | the owner's 16-byte id         |
-//! | `index`   | `kv::index_keys` entries              | empty                          |
-//! | `meta`    | `schema_version`                      | big-endian `u32`               |
+//! | tree        | key (see `crm_core::store::kv::layout`)  | value                      |
+//! |-------------|------------------------------------------|----------------------------|
+//! | `records.3` | workspace, kind tag, id                  | the record's body          |
+//! | `unique.3`  | workspace, unique key                    | the holder's kind and id   |
+//! | `index.3`   | workspace, index tag, ordered key, id    | empty                      |
+//! | `meta`      | `schema_version`, index versions         | big-endian numbers         |
 //!
-//! beside sled's files, the directory `journal/` holds the commits sled may not have on disk
-//! yet.
+//! Beside sled's files, the directory `journal/` holds the commits sled may not have on
+//! durable storage yet.
 //!
 //! ```
 //! use crm_core::{Crm, service::NewStaff, staff::Role};
@@ -32,73 +34,75 @@
 //!
 //! # Commits
 //!
-//! A commit is checked against the current state (versions, unique keys) under the store's
-//! commit lock and becomes a *batch*: the new value, or removal, of every key of `records`,
-//! `unique` and `index` it touches. The batch is then, in this order:
+//! crm-core checks a commit against a snapshot (versions, unique keys) under its commit lock
+//! and hands the engine a *batch*: the new value, or removal, of every key it touches. The
+//! engine numbers the batch and then, in this order:
 //!
-//! 1. published in memory (the *memtable*): every read looks there first, so the commit is
-//!    visible at once and whole;
-//! 2. appended to the journal and made durable: one `write` and one `fdatasync` of a
-//!    preallocated file, on the committing thread (see *Durability*);
-//! 3. written to sled's trees by a background thread, the *applier*, after which it leaves
-//!    the memtable.
-//!
-//! Two racing commits cannot both claim one email: checking and publishing happen under one
-//! lock, and the second sees the first's batch. A refused commit publishes nothing.
+//! 1. publishes it in memory (the *memtable*, which keeps every pending version of a key),
+//!    so the next commit's checks see it;
+//! 2. appends it to the journal and makes it durable: one `write` and one `fdatasync` of a
+//!    preallocated segment file, shared by every batch queued meanwhile (group commit);
+//! 3. writes it to sled's trees on a background thread, the *applier*, after which it
+//!    leaves the memtable.
 //!
 //! sled is not asked for transactions or per-commit flushes: in sled 0.34 each transaction
-//! writes and syncs its log buffer twice on sled's thread pool, and each flush hands work to
-//! that pool and waits for it, which costs more than the commit's own work. The journal
-//! gives atomicity and durability instead, and sled keeps the data and its indexes for
+//! writes and syncs its log buffer twice on sled's thread pool, which costs more than the
+//! commit's own work. The journal gives atomicity and durability; sled keeps the data for
 //! reads.
+//!
+//! # Snapshots
+//!
+//! A snapshot reads as of one commit: the newest memtable version no newer than it, else
+//! sled. The applier writes a batch to sled only once every older snapshot has closed (or,
+//! after 5 s, been given up on: its next read is a storage error, never a mix of states).
+//! A page therefore never mixes two commits, and a record deleted during a scan is absent,
+//! not "an index entry without its record".
 //!
 //! # Durability
 //!
 //! - [`Durability::Flush`] (the default): a commit is acknowledged only after its batch is
-//!   in the journal on disk (`fdatasync`). With *group commit*, whoever syncs writes every
-//!   batch queued before it, so concurrent committers share one sync.
-//!   [`Capabilities::durable`](crm_core::store::Capabilities) is true. On a multi-threaded
-//!   tokio runtime the sync runs in place (`block_in_place`: the worker's other tasks move
-//!   to another thread meanwhile); on a current-thread runtime it runs on the blocking pool.
+//!   in the journal on disk, and a read that met a pending version waits until that version
+//!   is durable before answering: no reader, and so no outbox dispatcher, sees a commit a
+//!   crash could still lose. [`Capabilities::durable`](crm_core::store::Capabilities) is
+//!   true.
 //! - [`Durability::Buffered`]: acknowledged once published; the applier syncs the journal
-//!   every [`SledConfig::flush_every_ms`] (500 ms by default), and [`SledStore::flush`]
-//!   syncs at once. A crash can lose the most recent acknowledged commits (whole commits,
-//!   never part of one). `durable` is false.
+//!   every [`SledConfig::flush_every_ms`] (500 ms by default), and
+//!   [`Store::sync`](crm_core::store::Store::sync) syncs at once (the outbox dispatcher
+//!   calls it before delivering). A crash can lose the latest acknowledged commits (whole
+//!   commits, never part of one). `durable` is false.
 //!
 //! The applier writes to sled only batches the journal has on disk. After a crash, opening
-//! the store replays the journal into sled in commit order; writing a batch sets keys to
-//! values, so replaying batches sled partly or wholly has already gives the same state as
-//! applying each once. A batch cut short by the crash was never acknowledged and is dropped
-//! (its checksum fails).
+//! the store replays the journal into sled in commit order; replaying a batch sled already
+//! has gives the same state. A torn batch at the end of the newest segment was never
+//! acknowledged and is dropped; a damaged frame followed by valid ones is
+//! [`Error::Corrupted`](crm_core::Error::Corrupted), never skipped.
 //!
 //! The journal is a directory of segment files of 1 MiB growing to 16 MiB. When one is full
-//! and sled has all of its batches, the applier flushes sled and removes it, so at most
-//! about one segment is replayed after a crash. Closing the store (dropping it) writes
-//! everything to sled, flushes, and removes the journal; this blocks for that long.
+//! and sled has its batches, the applier flushes sled, **fsyncs sled's files** (sled 0.34.7's
+//! own flush only calls `sync_file_range`, which survives neither a power loss nor a lost
+//! file size), and only then removes the segment; the directory is fsynced after every
+//! creation and removal of a segment. A test runs a writer under `strace` to check that
+//! order. Closing the store (dropping it) writes everything to sled, makes it durable and
+//! removes the journal; this blocks for that long.
 //!
 //! A failed journal write or sync, or a failed write to sled, fails the store: every later
 //! commit returns [`Error::Storage`](crm_core::Error::Storage) (reads go on), and reopening
-//! recovers what the journal holds. A commit whose own sync failed may or may not be there
-//! after reopening, as with any database whose commit fails at the last step.
+//! recovers what the journal holds.
 //!
 //! Pending batches take at most 32 MiB of memory: past that, a commit waits for the applier.
 //!
-//! # Encoding
+//! # Encoding and schema version
 //!
-//! Values are one format byte and MessagePack with named fields; see [`encoding`] for the
-//! reasons. Old records stay readable when a field is added to a type, as long as crm-core
-//! gives new optional fields `#[serde(default)]` (the test suite has a data directory
-//! written by schema version 1 to prove it). Undecodable bytes are
-//! [`Error::Corrupted`](crm_core::Error::Corrupted), never a panic.
+//! Bodies are crm-core's [`Body`](crm_core::record::Body): one format byte and MessagePack
+//! (positional fields for new writes; records of version 1 and 2 with named fields stay
+//! readable). Undecodable bytes are [`Error::Corrupted`](crm_core::Error::Corrupted), never
+//! a panic.
 //!
-//! # Schema version
-//!
-//! The `meta` tree keeps `schema_version` ([`SCHEMA_VERSION`], now 2: version 1 had no
-//! journal). It is written when a new, empty store is opened and checked on every open:
-//! data of a newer version is refused with
-//! [`Error::SchemaTooNew`](crm_core::Error::SchemaTooNew) and left untouched; an unreadable
-//! version is [`Error::Corrupted`](crm_core::Error::Corrupted); older data is brought up to
-//! date (from 1 to 2, only the number changes).
+//! The `meta` tree keeps `schema_version` ([`SCHEMA_VERSION`], now 3). Data of a newer
+//! version is refused with [`Error::SchemaTooNew`](crm_core::Error::SchemaTooNew) and left
+//! untouched; data of versions 1 and 2 is converted on open (records copied to the new
+//! trees, their index entries rebuilt). When a record kind's declared index version
+//! changes, its entries are rebuilt from its records on open.
 //!
 //! # One process at a time
 //!
@@ -110,11 +114,10 @@
 //!
 //! # Memory and disk
 //!
-//! sled's page cache is set to [`DEFAULT_CACHE_CAPACITY`] (64 MiB) instead of sled's 1 GiB;
-//! raise it with [`SledConfig::cache_capacity`] for large stores whose working set does not
-//! fit. sled runs in `Mode::LowSpace`, which compacts its log segments more eagerly than
-//! `HighThroughput`: an embedded store should not take several times its data in disk.
-//! [`SledStore::size_on_disk`] reports the figure.
+//! sled's page cache target is [`DEFAULT_CACHE_CAPACITY`] (64 MiB) instead of sled's 1 GiB;
+//! it is a target, not a bound. New stores are compressed (zstd, [`SledConfig::compression`]),
+//! which takes the disk to about 40 %. sled runs in `Mode::LowSpace`.
+//! [`SledEngine::size_on_disk`] (through `store.engine()`) reports the figure.
 
 mod applier;
 mod batch;

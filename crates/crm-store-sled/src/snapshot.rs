@@ -85,7 +85,7 @@ impl Snapshots {
     }
 }
 
-/// A snapshot of the sled store. See the [module](self) docs.
+/// A snapshot of the sled store. See the [crate] docs.
 #[derive(Debug)]
 pub struct SledSnapshot<'a> {
     trees: &'a Trees,

@@ -1,5 +1,5 @@
 //! `crm demo`: a realistic workspace seeded in a fresh directory, then the whole process of
-//! DESIGN.md walked through step by step.
+//! the cartable walked through step by step.
 //!
 //! The content is generated deterministically from `--seed` (names, messages, which requests
 //! bounce or are returned, ids); times are laid out over the weeks before now, so the data

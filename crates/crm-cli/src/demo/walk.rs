@@ -1,4 +1,4 @@
-//! The walk-through: the process of DESIGN.md, step by step, printed as it happens.
+//! The walk-through: a request from intake to the approved reply, printed as it happens.
 
 use super::cast::{Cast, known_customer};
 use crate::CalendarArg;

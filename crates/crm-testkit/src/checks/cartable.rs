@@ -26,7 +26,7 @@ fn phone_from(number: &str) -> Sender {
     }
 }
 
-/// The whole process of DESIGN.md, in Persian and English: intake from a known customer on
+/// The whole cartable process, in Persian and English: intake from a known customer on
 /// email and SMS (Persian digits), a new sender on Telegram, a duplicate delivery, two
 /// referrals and a ping-pong, a returned answer, an approved reply, a rating, the report.
 pub async fn cartable_scenario(store: &Arc<dyn Store>) {
