@@ -325,6 +325,7 @@ async fn check_and_create(
             Ok(_) => {}
             Err(
                 e @ (crm::Error::Invalid { .. }
+                | crm::Error::AlreadyExists { .. }
                 | crm::Error::Conflict(_)
                 | crm::Error::NotFound { .. }),
             ) => return Err(fail(e.to_string())),
