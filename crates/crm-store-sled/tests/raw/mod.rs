@@ -10,7 +10,17 @@ use std::time::{Duration, Instant};
 /// its `db` file (its I/O threads hold the file a moment after the last handle), so that
 /// the store can be opened right after.
 pub fn with_sled<T>(dir: &Path, f: impl FnOnce(&sled::Db) -> T) -> T {
-    let db = sled::open(dir).unwrap();
+    // sled refuses to open with another compression setting than the data's (kept in `conf`).
+    // The file ends with a binary checksum: read it lossily.
+    let conf = std::fs::read(dir.join("conf")).unwrap_or_default();
+    let compressed = String::from_utf8_lossy(&conf)
+        .lines()
+        .any(|l| l.trim() == "use_compression: true");
+    let db = sled::Config::new()
+        .path(dir)
+        .use_compression(compressed)
+        .open()
+        .unwrap();
     let result = f(&db);
     drop(db);
     let deadline = Instant::now() + Duration::from_secs(5);
