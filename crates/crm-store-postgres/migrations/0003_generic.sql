@@ -65,6 +65,19 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             - CASE WHEN get_byte(stored, 0) > 127 THEN 65536 ELSE 0 END)::smallint
 $$;
 
+-- The views of the record kinds (made on connect) are for reading. PostgreSQL would let a
+-- write through a single-table view change `records` without the record's unique keys and
+-- index entries; this trigger, on every view, refuses it (SQLSTATE 55000, as PostgreSQL
+-- refuses a write to a view it cannot update).
+CREATE FUNCTION crm_read_only_view() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION USING ERRCODE = '55000',
+        MESSAGE = format('%I is a read-only view of crm-rs records: change them through the store',
+                         TG_TABLE_NAME);
+END
+$$;
+
 -- One commit, applied write by write in order, all or nothing (the rules of crm-core's
 -- `store::kv::stage`):
 --

@@ -7,10 +7,11 @@
 //! the rules of crm-core's `store::kv::stage` and raises SQLSTATE `CRM01` (stale version) or
 //! `CRM02` (taken key) with a JSON detail, which [`crate::error::conflict`] reads.
 //!
-//! It runs in `READ COMMITTED`, so a commit racing another one waits for it and then sees its
-//! outcome as a conflict. Deadlocks (`40P01`), serialization failures (`40001`) and unique
-//! violations (`23505`) are retried (up to [`ATTEMPTS`] times, with a short jittered pause);
-//! the retry's checks then see the winner.
+//! It is written for `READ COMMITTED` (the connection's default level), so a commit racing
+//! another one waits for it and then sees its outcome as a conflict. Deadlocks (`40P01`),
+//! serialization failures (`40001`, also how a race shows at a stricter default level) and
+//! unique violations (`23505`) are retried (up to [`ATTEMPTS`] times, with a short jittered
+//! pause); the retry, a new statement with a new snapshot, then sees the winner.
 //!
 //! [`IndexEntry::stored_key`]: crm_core::record::IndexEntry::stored_key
 

@@ -240,6 +240,16 @@ pub(crate) async fn create(conn: &mut PgConnection, views: &[View]) -> Result<()
                     .map_err(storage)?;
             }
         }
+        // Read-only: a write through the view would bypass the record's keys and entries.
+        let guard = format!(
+            "DROP TRIGGER IF EXISTS crm_read_only ON \"{name}\"; \
+             CREATE TRIGGER crm_read_only INSTEAD OF INSERT OR UPDATE OR DELETE ON \"{name}\" \
+             FOR EACH ROW EXECUTE FUNCTION crm_read_only_view()"
+        );
+        sqlx::raw_sql(AssertSqlSafe(guard))
+            .execute(&mut *tx)
+            .await
+            .map_err(storage)?;
         let comment = format!("COMMENT ON VIEW \"{name}\" IS {}", literal(&v.mark));
         sqlx::raw_sql(AssertSqlSafe(comment))
             .execute(&mut *tx)

@@ -429,6 +429,54 @@ async fn every_kind_has_a_view_with_its_columns_and_values() {
     let _: Interaction = store.fetch(ws.id, seen.id.0).await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_views_refuse_writes_and_the_records_stay() {
+    let Some(url) = common::database_url() else {
+        return;
+    };
+    let schema = TestSchema::reserve(&url);
+    let store = PostgresStore::connect_with(schema.config()).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let crm = Crm::new(store.clone());
+    let (ws, admin) = crm
+        .create_workspace("Acme", "IR", NewStaff::new("Sara", Role::Admin))
+        .await
+        .unwrap();
+    let s = crm.session(ws.id, admin.id).await.unwrap();
+    let ali = s
+        .create_customer(
+            NewCustomer::person("علی", "رضایی").contact(ContactKind::Email, "ali@example.com"),
+        )
+        .await
+        .unwrap();
+
+    let mut conn = session_conn(&url, &schema).await;
+    for sql in [
+        "DELETE FROM customers",
+        "UPDATE customers SET workspace_id = gen_random_uuid()",
+        "DELETE FROM contact_points",
+        "INSERT INTO counters (workspace_id, id, version, value) \
+         VALUES (gen_random_uuid(), gen_random_uuid(), 1, 1)",
+    ] {
+        let err = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut conn)
+            .await
+            .expect_err(sql);
+        let code = err.as_database_error().and_then(|e| e.code());
+        assert_eq!(code.as_deref(), Some("55000"), "{sql}: {err}");
+        assert!(err.to_string().contains("read-only view"), "{sql}: {err}");
+    }
+    conn.close().await.unwrap();
+
+    let found = s
+        .find_by_contact(ContactKind::Email, "ali@example.com")
+        .await
+        .unwrap();
+    assert_eq!(found.map(|c| c.id), Some(ali.id));
+    let stored: Customer = store.fetch(ws.id, ali.id.0).await.unwrap();
+    assert_eq!(stored.version, 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn processes_connecting_at_once_make_the_views_once() {
     let Some(url) = common::database_url() else {
