@@ -61,10 +61,13 @@
 //! # Durability
 //!
 //! - [`Durability::Flush`] (the default): a commit is acknowledged only after its batch is
-//!   in the journal on disk, and a read that met a pending version waits until that version
-//!   is durable before answering: no reader, and so no outbox dispatcher, sees a commit a
-//!   crash could still lose. [`Capabilities::durable`](crm_core::store::Capabilities) is
-//!   true.
+//!   in the journal on disk. Readers may see a commit while its sync is under way (waiting
+//!   for it would make every intake wait on the previous one's sync through the request
+//!   counter, and undo group commit); a commit made on such a read is durable only after
+//!   it, since the journal syncs in order, and the outbox dispatcher calls
+//!   [`Store::sync`](crm_core::store::Store::sync) before it delivers, so no message leaves
+//!   for a commit a crash could lose. [`Capabilities::durable`](crm_core::store::Capabilities)
+//!   is true.
 //! - [`Durability::Buffered`]: acknowledged once published; the applier syncs the journal
 //!   every [`SledConfig::flush_every_ms`] (500 ms by default), and
 //!   [`Store::sync`](crm_core::store::Store::sync) syncs at once (the outbox dispatcher

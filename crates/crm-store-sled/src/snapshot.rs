@@ -9,16 +9,16 @@
 //! the applier back either: it is given up on, and its next read fails with a storage error
 //! instead of returning a mix of two states.
 //!
-//! In [`Durability::Flush`](crate::Durability::Flush) a read that returned a pending
-//! version waits until that version's batch is durable before handing its result out
-//! (crm-core's key-value store asks [`crm_core::store::kv::Engine::settle`] with
-//! [`SledSnapshot::seen`]): no reader sees a commit that a crash could still lose.
+//! A snapshot sees every published batch, also one whose journal sync is still under way
+//! (its committer is not acknowledged yet). A commit made on what it read is durable only
+//! after that batch (the journal is synced in order), and the outbox dispatcher syncs the
+//! store before it delivers, so nothing leaves the process on a commit a crash could lose.
 
 use crate::error::storage;
 use crate::memtable::{Memtable, Pending};
 use crate::merge::merge;
 use crate::trees::Trees;
-use crm_core::store::kv::{EngineSnapshot, Entries, Space, Ticket};
+use crm_core::store::kv::{EngineSnapshot, Entries, Space};
 use crm_core::{Error, Result};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -92,7 +92,6 @@ pub struct SledSnapshot<'a> {
     memtable: &'a Memtable,
     snapshots: &'a Snapshots,
     at: u64,
-    seen: AtomicU64,
 }
 
 impl<'a> SledSnapshot<'a> {
@@ -104,12 +103,7 @@ impl<'a> SledSnapshot<'a> {
             memtable,
             snapshots,
             at,
-            seen: AtomicU64::new(0),
         }
-    }
-
-    fn saw(&self, seq: u64) {
-        self.seen.fetch_max(seq, Ordering::Relaxed);
     }
 }
 
@@ -122,14 +116,8 @@ impl Drop for SledSnapshot<'_> {
 impl EngineSnapshot for SledSnapshot<'_> {
     fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>> {
         match self.memtable.get(space, key, self.at) {
-            Pending::Put(seq, value) => {
-                self.saw(seq);
-                Ok(Some(value))
-            }
-            Pending::Removed(seq) => {
-                self.saw(seq);
-                Ok(None)
-            }
+            Pending::Put(_, value) => Ok(Some(value)),
+            Pending::Removed(_) => Ok(None),
             Pending::Absent => Ok(self
                 .trees
                 .of(space)
@@ -144,9 +132,6 @@ impl EngineSnapshot for SledSnapshot<'_> {
             return Box::new(std::iter::empty());
         }
         let pending = self.memtable.range(space, start, end, self.at);
-        if let Some(newest) = pending.iter().map(|(_, _, seq)| *seq).max() {
-            self.saw(newest);
-        }
         let pending = pending.into_iter().map(|(k, v, _)| (k, v)).collect();
         let tree = self.trees.of(space);
         let stored = match end {
@@ -159,10 +144,6 @@ impl EngineSnapshot for SledSnapshot<'_> {
         } else {
             Box::new(merge(stored, pending, false))
         }
-    }
-
-    fn seen(&self) -> Ticket {
-        self.seen.load(Ordering::Relaxed)
     }
 
     fn check(&self) -> Result<()> {

@@ -145,13 +145,6 @@ pub trait EngineSnapshot: Send + Sync {
     /// the end), ascending, or descending when `reverse`.
     fn scan(&self, space: Space, start: &[u8], end: Option<&[u8]>, reverse: bool) -> Entries<'_>;
 
-    /// The newest batch whose changes this snapshot has returned (0: none beyond what is
-    /// settled). Before handing a read's results out, the store waits for
-    /// [`Engine::settle`] of it.
-    fn seen(&self) -> Ticket {
-        0
-    }
-
     /// Checks that the snapshot still holds: an engine may give up on a snapshot kept too
     /// long, and then its reads may have been wrong.
     ///

@@ -11,22 +11,23 @@ use uuid::Uuid;
 
 /// The reads of one workspace in one engine snapshot.
 pub(super) struct KvSnapshot<'a, E: Engine> {
-    pub(super) engine: &'a E,
     pub(super) inner: E::Snapshot<'a>,
     pub(super) ws: WorkspaceId,
     pub(super) kinds: &'a [RecordKind],
 }
 
 impl<E: Engine> KvSnapshot<'_, E> {
-    /// Hands a read's result out once it may be: the snapshot still holds, and what it read
-    /// is settled (durable, for a durable engine).
-    async fn deliver<T>(&self, result: Result<T>) -> Result<T> {
+    /// Hands a read's result out once it may be: the snapshot still holds.
+    ///
+    /// A read may see a commit whose sync is still under way (its committer is not
+    /// acknowledged yet). Waiting here for it to be durable would make every operation that
+    /// reads a hot record (the request counter, a department's round-robin turn) wait for
+    /// the previous commit's sync, which undoes group commit; instead a commit made on such
+    /// a read is durable only after what it read (engines sync in commit order), and the
+    /// outbox dispatcher syncs the store before it delivers anything.
+    fn deliver<T>(&self, result: Result<T>) -> Result<T> {
         let value = result?;
         self.inner.check()?;
-        let seen = self.inner.seen();
-        if seen > 0 {
-            self.engine.settle(seen).await?;
-        }
         Ok(value)
     }
 
@@ -108,22 +109,22 @@ impl<E: Engine> KvSnapshot<'_, E> {
 impl<E: Engine> Snapshot for KvSnapshot<'_, E> {
     async fn get(&mut self, kind: RecordKind, id: Uuid) -> Result<Option<Stored>> {
         let found = self.record(kind, id);
-        self.deliver(found).await
+        self.deliver(found)
     }
 
     async fn holder(&mut self, key: &str) -> Result<Option<Stored>> {
         let found = self.holder_now(key);
-        self.deliver(found).await
+        self.deliver(found)
     }
 
     async fn scan(&mut self, scan: &Scan) -> Result<Vec<Hit>> {
         let found = self.scan_now(scan);
-        self.deliver(found).await
+        self.deliver(found)
     }
 
     async fn get_many(&mut self, kind: RecordKind, ids: &[Uuid]) -> Result<Vec<Option<Stored>>> {
         let found = ids.iter().map(|id| self.record(kind, *id)).collect();
-        self.deliver(found).await
+        self.deliver(found)
     }
 }
 

@@ -128,8 +128,7 @@ impl<E: Engine> Store for KvStore<E> {
     }
 
     async fn snapshot(&self, ws: WorkspaceId) -> Result<Box<dyn Snapshot + '_>> {
-        Ok(Box::new(KvSnapshot {
-            engine: &self.engine,
+        Ok(Box::new(KvSnapshot::<E> {
             inner: self.engine.snapshot()?,
             ws,
             kinds: &self.kinds,
