@@ -1,7 +1,8 @@
 //! Range scans, each one statement.
 //!
 //! - An index: `index_entries` of the index from `start` (included) to `end` (excluded),
-//!   ordered by `position` (bytewise), joined to `records` for the bodies. The position of
+//!   ordered by `position` (bytewise), each entry's body read from `records` by a subquery
+//!   on its primary key (see [`index_sql`] for why not a join). The position of
 //!   a hit is the entry's key and the record's id, without the index's tag.
 //! - [`Target::Records`]: `records` of the kind by id; the position of a hit is the 16-byte
 //!   id. Byte bounds become inclusive id bounds ([`id_range`]).
@@ -40,14 +41,15 @@ fn direction(reverse: bool) -> &'static str {
 }
 
 fn index_sql(bounded: bool, reverse: bool, bodies: bool) -> String {
-    let (body, join) = if bodies {
-        (
-            "r.body::text",
-            " LEFT JOIN records r ON r.workspace_id = e.workspace_id \
-             AND r.kind = e.kind AND r.id = e.record_id",
-        )
+    // The record of each entry by a subquery, not a join: the planner costs a join of a
+    // page of entries with the workspace's records as a hash join over all of them (a
+    // sequential scan of `records`, measured 35 ms for 1,000 entries among 100,000 records),
+    // while the subquery runs once per entry the `LIMIT` lets through, by primary key.
+    let body = if bodies {
+        "(SELECT r.body::text FROM records r WHERE r.workspace_id = e.workspace_id \
+         AND r.kind = e.kind AND r.id = e.record_id)"
     } else {
-        ("NULL::text", "")
+        "NULL::text"
     };
     let (end, limit) = if bounded {
         (" AND e.position < $4", "$5")
@@ -55,7 +57,7 @@ fn index_sql(bounded: bool, reverse: bool, bodies: bool) -> String {
         ("", "$4")
     };
     format!(
-        "SELECT e.position, e.record_id, e.kind, {body} FROM index_entries e{join} \
+        "SELECT e.position, e.record_id, e.kind, {body} FROM index_entries e \
          WHERE e.workspace_id = $1 AND e.index_id = $2 AND e.position >= $3{end} \
          ORDER BY e.position{} LIMIT {limit}",
         direction(reverse)
@@ -250,7 +252,8 @@ mod tests {
     fn every_shape_has_its_statement() {
         let s = &*STATEMENTS;
         assert!(s.index[1][1][1].contains("position < $4") && s.index[1][1][1].contains("DESC"));
-        assert!(!s.index[0][0][0].contains("JOIN") && s.index[0][0][0].contains("LIMIT $4"));
+        assert!(!s.index[0][0][0].contains("records") && s.index[0][0][0].contains("LIMIT $4"));
+        assert!(!s.index[0][0][1].contains("JOIN") && s.index[0][0][1].contains("(SELECT r.body"));
         assert!(s.records[1][0].contains("NULL::text") && s.records[1][0].contains("DESC"));
     }
 }
