@@ -81,6 +81,9 @@ pub struct Config {
     pub seed_durable: bool,
     /// `CRM_BENCH_SLED_CACHE_MB`: sled's cache capacity (default: the store's default).
     pub sled_cache_mb: Option<u64>,
+    /// `CRM_BENCH_SLED_COMPRESSION` (`1` or `0`): new sled stores with or without zstd
+    /// compression (default: the store's default, without).
+    pub sled_compression: Option<bool>,
 }
 
 impl Config {
@@ -113,12 +116,20 @@ impl Config {
         let sled_cache_mb = std::env::var("CRM_BENCH_SLED_CACHE_MB")
             .ok()
             .map(|v| v.parse().expect("CRM_BENCH_SLED_CACHE_MB: a number"));
+        let sled_compression = std::env::var("CRM_BENCH_SLED_COMPRESSION")
+            .ok()
+            .map(|v| match v.as_str() {
+                "1" => true,
+                "0" => false,
+                _ => panic!("CRM_BENCH_SLED_COMPRESSION: 1 or 0"),
+            });
         Self {
             stores,
             customers,
             dir,
             seed_durable,
             sled_cache_mb,
+            sled_compression,
         }
     }
 
@@ -129,17 +140,26 @@ impl Config {
             (StoreKind::Sled, Some(mb)) => format!("-cache{mb}"),
             _ => String::new(),
         };
+        let compression = match (kind, self.sled_compression) {
+            (StoreKind::Sled, Some(true)) => "-zstd",
+            (StoreKind::Sled, Some(false)) => "-plain",
+            _ => "",
+        };
         self.dir.join("seed").join(format!(
-            "{}-{}{durable}{cache}",
+            "{}-{}{durable}{cache}{compression}",
             kind.name(),
             self.customers
         ))
     }
 
     /// The sled configuration for `path`: the store's defaults, with
-    /// `CRM_BENCH_SLED_CACHE_MB` when set.
+    /// `CRM_BENCH_SLED_CACHE_MB` and `CRM_BENCH_SLED_COMPRESSION` when set.
     pub fn sled(&self, path: &Path) -> SledConfig {
         let config = SledConfig::new(path);
+        let config = match self.sled_compression {
+            Some(on) => config.compression(on),
+            None => config,
+        };
         match self.sled_cache_mb {
             Some(mb) => config.cache_capacity(mb * 1024 * 1024),
             None => config,

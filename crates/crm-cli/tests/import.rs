@@ -85,7 +85,9 @@ fn import_reports_bad_rows_by_line_and_dry_run_changes_nothing() {
         again.stdout
     );
     assert!(
-        again.stderr.contains("line 2: email:ali@example.com already belongs to"),
+        again
+            .stderr
+            .contains("line 2: email:ali@example.com already belongs to"),
         "{}",
         again.stderr
     );

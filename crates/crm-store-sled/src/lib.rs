@@ -118,8 +118,9 @@
 //! # Memory and disk
 //!
 //! sled's page cache target is [`DEFAULT_CACHE_CAPACITY`] (64 MiB) instead of sled's 1 GiB;
-//! it is a target, not a bound. New stores are compressed (zstd, [`SledConfig::compression`]),
-//! which takes the disk to about 40 %. sled runs in `Mode::LowSpace`.
+//! it is a target, not a bound. [`SledConfig::compression`] makes a new store compressed
+//! (zstd), which takes the disk to about 40 % at a cost in CPU on every write and read (see
+//! its docs for figures); it is off by default. sled runs in `Mode::LowSpace`.
 //! [`SledEngine::size_on_disk`] (through `store.engine()`) reports the figure.
 
 mod applier;

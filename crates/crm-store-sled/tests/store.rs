@@ -120,6 +120,30 @@ async fn reopen_keeps_records_and_indexes() {
     assert!(rest.next.is_none());
 }
 
+/// A store keeps the compression it was created with, whatever a later open asks for (sled
+/// itself refuses to open data with another setting).
+#[tokio::test]
+async fn a_store_keeps_the_compression_it_was_made_with() {
+    for made_compressed in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let made = SledConfig::new(dir.path()).compression(made_compressed);
+        let w = write_some(SledStore::open(made).unwrap()).await;
+        let conf = std::fs::read(dir.path().join("conf")).unwrap();
+        let wanted = format!("use_compression: {made_compressed}");
+        assert!(String::from_utf8_lossy(&conf).contains(&wanted));
+
+        let reopened = SledConfig::new(dir.path()).compression(!made_compressed);
+        let crm = Crm::new(Arc::new(SledStore::open(reopened).unwrap()));
+        let s = crm.session(w.ws, w.admin).await.unwrap();
+        assert_eq!(s.customer(w.ali.id).await.unwrap(), w.ali);
+        let by_email = s
+            .find_by_contact(ContactKind::Email, "sara@example.com")
+            .await
+            .unwrap();
+        assert_eq!(by_email.map(|c| c.id), Some(w.sara.id));
+    }
+}
+
 #[tokio::test]
 async fn newer_schema_is_refused_and_left_untouched() {
     let dir = tempfile::tempdir().unwrap();
