@@ -116,13 +116,14 @@ impl Config {
         let sled_cache_mb = std::env::var("CRM_BENCH_SLED_CACHE_MB")
             .ok()
             .map(|v| v.parse().expect("CRM_BENCH_SLED_CACHE_MB: a number"));
-        let sled_compression = std::env::var("CRM_BENCH_SLED_COMPRESSION")
-            .ok()
-            .map(|v| match v.as_str() {
-                "1" => true,
-                "0" => false,
-                _ => panic!("CRM_BENCH_SLED_COMPRESSION: 1 or 0"),
-            });
+        let sled_compression =
+            std::env::var("CRM_BENCH_SLED_COMPRESSION")
+                .ok()
+                .map(|v| match v.as_str() {
+                    "1" => true,
+                    "0" => false,
+                    _ => panic!("CRM_BENCH_SLED_COMPRESSION: 1 or 0"),
+                });
         Self {
             stores,
             customers,
