@@ -140,8 +140,7 @@ impl Engine for SledEngine {
     }
 
     fn snapshot(&self) -> Result<SledSnapshot<'_>> {
-        let s = &*self.shared;
-        Ok(SledSnapshot::new(&s.trees, &s.memtable, &s.snapshots))
+        Ok(SledSnapshot::new(&self.shared))
     }
 
     fn write(&self, batch: kv::Batch) -> Result<Ticket> {

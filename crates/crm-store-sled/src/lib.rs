@@ -89,8 +89,8 @@
 //! removes the journal; this blocks for that long.
 //!
 //! A failed journal write or sync, or a failed write to sled, fails the store: every later
-//! commit returns [`Error::Storage`](crm_core::Error::Storage) (reads go on), and reopening
-//! recovers what the journal holds.
+//! commit returns [`Error::Storage`](crm_core::Error::Storage); reads go on and see only
+//! durable commits, never the one that failed; reopening recovers what the journal holds.
 //!
 //! Pending batches take at most 32 MiB of memory: past that, a commit waits for the applier.
 //!

@@ -14,6 +14,7 @@
 //! after that batch (the journal is synced in order), and the outbox dispatcher syncs the
 //! store before it delivers, so nothing leaves the process on a commit a crash could lose.
 
+use crate::engine::Shared;
 use crate::error::storage;
 use crate::memtable::{Memtable, Pending};
 use crate::merge::merge;
@@ -42,9 +43,12 @@ impl Snapshots {
     /// number is read under the registry's lock: the applier checks the registry under it
     /// before writing a batch to sled, and a batch is published before it is written, so
     /// either the applier saw this snapshot or the snapshot's number covers the batch.
-    fn open(&self, memtable: &Memtable) -> u64 {
+    ///
+    /// A snapshot of a failed store is at most at `durable`: a batch whose journal write
+    /// failed never becomes durable, and its committer was told so.
+    fn open(&self, memtable: &Memtable, durable: Option<u64>) -> u64 {
         let mut open = self.lock();
-        let at = memtable.published();
+        let at = durable.map_or(memtable.published(), |d| d.min(memtable.published()));
         *open.entry(at).or_default() += 1;
         at
     }
@@ -88,6 +92,7 @@ impl Snapshots {
 /// A snapshot of the sled store. See the [crate] docs.
 #[derive(Debug)]
 pub struct SledSnapshot<'a> {
+    shared: &'a Shared,
     trees: &'a Trees,
     memtable: &'a Memtable,
     snapshots: &'a Snapshots,
@@ -95,13 +100,15 @@ pub struct SledSnapshot<'a> {
 }
 
 impl<'a> SledSnapshot<'a> {
-    /// A snapshot at the newest published batch.
-    pub(crate) fn new(trees: &'a Trees, memtable: &'a Memtable, snapshots: &'a Snapshots) -> Self {
-        let at = snapshots.open(memtable);
+    /// A snapshot at the newest published batch (of a failed store: the newest durable).
+    pub(crate) fn new(shared: &'a Shared) -> Self {
+        let durable = shared.failed().then(|| shared.journal.durable());
+        let at = shared.snapshots.open(&shared.memtable, durable);
         SledSnapshot {
-            trees,
-            memtable,
-            snapshots,
+            shared,
+            trees: &shared.trees,
+            memtable: &shared.memtable,
+            snapshots: &shared.snapshots,
             at,
         }
     }
@@ -147,6 +154,12 @@ impl EngineSnapshot for SledSnapshot<'_> {
     }
 
     fn check(&self) -> Result<()> {
+        if self.shared.failed() && self.at > self.shared.journal.durable() {
+            return Err(Error::storage(
+                "the store failed while this read ran, and it saw a commit that never became \
+                 durable: read again",
+            ));
+        }
         if self.snapshots.given_up_below.load(Ordering::SeqCst) > self.at {
             return Err(Error::storage(format!(
                 "a snapshot was kept open for more than {} s and was given up on: read again",

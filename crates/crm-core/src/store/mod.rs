@@ -75,8 +75,11 @@ impl Capabilities {
 /// - Reads and writes are scoped to `ws`; records of another workspace are "not there".
 /// - A failure of the backend is [`crate::Error::Storage`] (or [`crate::Error::Corrupted`]
 ///   for bytes that do not decode); it never leaves a commit half-applied.
-/// - A read returns only what committed: never a part of a commit, and (for a store whose
-///   [`Capabilities::durable`] is true) never a commit before it is durable.
+/// - A read returns only whole commits, never a part of one. It may return a commit whose
+///   committer has not been acknowledged yet (an embedded engine's sync still under way):
+///   a crash can lose such a commit only together with every commit made after it, and
+///   [`Store::sync`] makes everything read so far durable (the outbox dispatcher calls it
+///   before it delivers).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// What this backend provides beyond the common contract.
@@ -115,10 +118,10 @@ pub trait Store: Send + Sync + 'static {
         self.snapshot(ws).await?.scan(scan).await
     }
 
-    /// Makes every acknowledged commit durable, for stores that acknowledge earlier (the
-    /// sled store in its buffered mode). The outbox dispatcher calls it before delivering,
-    /// so that nothing is sent for a commit a crash could still lose. Does nothing by
-    /// default.
+    /// Makes every commit written so far durable, whether acknowledged (the sled store in
+    /// its buffered mode acknowledges earlier) or still syncing. The outbox dispatcher calls
+    /// it before delivering, so that nothing is sent for a commit a crash could still lose.
+    /// Does nothing by default.
     async fn sync(&self) -> Result<()> {
         Ok(())
     }

@@ -102,8 +102,9 @@ pub trait Engine: Send + Sync + 'static {
     /// [`crate::Error::Storage`]; the batch is then not written.
     fn write(&self, batch: Batch) -> Result<Ticket>;
 
-    /// Waits until the batch of `ticket` may be acknowledged to its committer and shown to
-    /// readers: durable, in an engine whose [`Capabilities::durable`] is true.
+    /// Waits until the batch of `ticket` may be acknowledged to its committer: durable, in an
+    /// engine whose [`Capabilities::durable`] is true. Batches settle in ticket order, so a
+    /// batch made on what a reader saw settles only after what it saw.
     ///
     /// # Errors
     /// [`crate::Error::Storage`] when it cannot be made durable.
