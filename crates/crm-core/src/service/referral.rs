@@ -8,7 +8,7 @@ use crate::id::{RequestId, StaffId};
 use crate::limits::{self};
 use crate::request::{Holder, Referral, Request, RequestAction};
 use crate::staff::{Role, Staff};
-use crate::store::{PageRequest, StoreExt};
+use crate::store::StoreExt;
 
 impl Session {
     /// Refers a request, with a note, to a person, a department or the officers. Counts the
@@ -141,27 +141,10 @@ impl Session {
         {
             return Ok(Some(m));
         }
-        let mut page = PageRequest::first(crate::store::MAX_PAGE);
-        loop {
-            let got = self
-                .store()
-                .page::<crate::staff::Staff>(
-                    self.ws,
-                    crate::store::Scan::records(crate::record::RecordKind::STAFF),
-                    &page,
-                )
-                .await?;
-            if let Some(m) = got
-                .items
-                .iter()
-                .find(|s| s.active && s.has_role(Role::Manager))
-            {
-                return Ok(Some(m.id));
-            }
-            match got.next {
-                Some(next) => page = PageRequest::after(next, crate::store::MAX_PAGE),
-                None => return Ok(None),
-            }
-        }
+        let staff = self.store().all::<crate::staff::Staff>(self.ws).await?;
+        Ok(staff
+            .iter()
+            .find(|s| s.active && s.has_role(Role::Manager))
+            .map(|m| m.id))
     }
 }

@@ -172,13 +172,7 @@ impl Session {
     /// # Errors
     /// Storage errors.
     pub async fn list_routing_rules(&self, page: &PageRequest) -> Result<Page<RoutingRule>> {
-        self.store()
-            .page::<crate::request::RoutingRule>(
-                self.ws,
-                crate::store::Scan::records(crate::record::RecordKind::ROUTING_RULE),
-                page,
-            )
-            .await
+        self.store().list_routing_rules(self.ws, page).await
     }
 
     /// Sets how a department hands requests to its members (administrators).
@@ -247,23 +241,7 @@ impl Session {
     }
 
     async fn all_routing_rules(&self) -> Result<Vec<RoutingRule>> {
-        let mut rules = Vec::new();
-        let mut page = PageRequest::first(MAX_PAGE);
-        loop {
-            let got = self
-                .store()
-                .page::<crate::request::RoutingRule>(
-                    self.ws,
-                    crate::store::Scan::records(crate::record::RecordKind::ROUTING_RULE),
-                    &page,
-                )
-                .await?;
-            rules.extend(got.items);
-            match got.next {
-                Some(next) => page = PageRequest::after(next, MAX_PAGE),
-                None => return Ok(rules),
-            }
-        }
+        self.store().all::<RoutingRule>(self.ws).await
     }
 
     /// The holder a request routed to `dept` gets under the department's assignment policy.
@@ -302,28 +280,12 @@ impl Session {
 
     /// Active members of a department, by id.
     pub(super) async fn members_of(&self, dept: DepartmentId) -> Result<Vec<StaffId>> {
-        let mut members = Vec::new();
-        let mut page = PageRequest::first(MAX_PAGE);
-        loop {
-            let got = self
-                .store()
-                .page::<crate::staff::Staff>(
-                    self.ws,
-                    crate::store::Scan::records(crate::record::RecordKind::STAFF),
-                    &page,
-                )
-                .await?;
-            members.extend(
-                got.items
-                    .iter()
-                    .filter(|s| s.active && s.department == Some(dept))
-                    .map(|s| s.id),
-            );
-            match got.next {
-                Some(next) => page = PageRequest::after(next, MAX_PAGE),
-                None => return Ok(members),
-            }
-        }
+        let staff = self.store().all::<crate::staff::Staff>(self.ws).await?;
+        Ok(staff
+            .iter()
+            .filter(|s| s.active && s.department == Some(dept))
+            .map(|s| s.id)
+            .collect())
     }
 
     /// How many active requests a staff member holds.

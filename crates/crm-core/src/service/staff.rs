@@ -199,13 +199,7 @@ impl Session {
     /// # Errors
     /// Storage errors.
     pub async fn list_staff(&self, page: &PageRequest) -> Result<Page<Staff>> {
-        self.store()
-            .page::<crate::staff::Staff>(
-                self.ws,
-                crate::store::Scan::records(crate::record::RecordKind::STAFF),
-                page,
-            )
-            .await
+        self.store().list_staff(self.ws, page).await
     }
 
     /// Departments, by id.
@@ -213,12 +207,6 @@ impl Session {
     /// # Errors
     /// Storage errors.
     pub async fn list_departments(&self, page: &PageRequest) -> Result<Page<Department>> {
-        self.store()
-            .page::<crate::staff::Department>(
-                self.ws,
-                crate::store::Scan::records(crate::record::RecordKind::DEPARTMENT),
-                page,
-            )
-            .await
+        self.store().list_departments(self.ws, page).await
     }
 }

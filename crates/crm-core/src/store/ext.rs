@@ -71,6 +71,24 @@ pub trait StoreExt: Store {
         page_of(hits, page.limit())
     }
 
+    /// Every record of type `T` in `ws`, by id, read page by page (for kinds a workspace
+    /// has few of: staff, departments, routing rules).
+    ///
+    /// # Errors
+    /// [`Error::Corrupted`] for records that do not decode.
+    async fn all<T: Entity>(&self, ws: WorkspaceId) -> Result<Vec<T>> {
+        let mut all = Vec::new();
+        let mut page = PageRequest::first(super::MAX_PAGE);
+        loop {
+            let got = self.page::<T>(ws, Scan::records(T::KIND), &page).await?;
+            all.extend(got.items);
+            match got.next {
+                Some(next) => page = PageRequest::after(next, super::MAX_PAGE),
+                None => return Ok(all),
+            }
+        }
+    }
+
     /// The customer holding the canonical contact `key` (e.g. `tel:+989121234567`).
     ///
     /// # Errors
