@@ -583,14 +583,7 @@ async fn the_schema_is_generic(url: &str, schema: &TestSchema, store: &PostgresS
 
 /// The views of the migrated data have the declared columns and values.
 async fn views_have_the_columns(url: &str, schema: &TestSchema, ws: WorkspaceId) {
-    let mut conn = PgConnection::connect(url).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "SET search_path TO \"{}\"",
-        schema.name()
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    let mut conn = common::schema_conn(url, schema).await;
     let columns = |table: &'static str| {
         sqlx::query_as::<_, (String, String)>(
             "SELECT column_name::text, data_type::text FROM information_schema.columns \

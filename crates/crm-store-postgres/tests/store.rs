@@ -162,14 +162,7 @@ async fn a_connection_lost_mid_commit_is_a_storage_error_and_applies_nothing() {
         .unwrap();
 
     // Another session holds Ali's record, so the commit stops half-way, at its second write.
-    let mut locker = PgConnection::connect(&url).await.unwrap();
-    locker
-        .execute(sqlx::AssertSqlSafe(format!(
-            "SET search_path TO \"{}\"",
-            schema.name()
-        )))
-        .await
-        .unwrap();
+    let mut locker = common::schema_conn(&url, &schema).await;
     let locker_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut locker)
         .await

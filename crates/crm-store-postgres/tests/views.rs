@@ -100,18 +100,6 @@ fn udt(ty: ColumnType) -> &'static str {
     }
 }
 
-async fn session_conn(url: &str, schema: &TestSchema) -> PgConnection {
-    let mut conn = PgConnection::connect(url).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "SET search_path TO \"{}\"",
-        schema.name()
-    )))
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    conn
-}
-
 /// `(name, udt_name)` of each column of `view`, in order.
 async fn columns(conn: &mut PgConnection, view: &str) -> Vec<(String, String)> {
     sqlx::query_as(
@@ -134,7 +122,7 @@ async fn every_kind_has_a_view_with_its_columns_and_values() {
         .await
         .unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
-    let mut conn = session_conn(&url, &schema).await;
+    let mut conn = common::schema_conn(&url, &schema).await;
 
     // Every kind's view and every child view, column by column.
     let mut kinds = RecordKind::BUILTIN.to_vec();
@@ -450,7 +438,7 @@ async fn the_views_refuse_writes_and_the_records_stay() {
         .await
         .unwrap();
 
-    let mut conn = session_conn(&url, &schema).await;
+    let mut conn = common::schema_conn(&url, &schema).await;
     for sql in [
         "DELETE FROM customers",
         "UPDATE customers SET workspace_id = gen_random_uuid()",
@@ -489,7 +477,7 @@ async fn processes_connecting_at_once_make_the_views_once() {
     for store in [a, b, c] {
         store.unwrap().close().await;
     }
-    let mut conn = session_conn(&url, &schema).await;
+    let mut conn = common::schema_conn(&url, &schema).await;
     // An outdated view (an older declaration, other columns) is made again, also racing.
     sqlx::raw_sql(
         "DROP VIEW customers; CREATE VIEW customers AS SELECT 1 AS legacy; \

@@ -21,3 +21,15 @@ pub fn database_url() -> Option<String> {
         }
     }
 }
+
+/// A connection of its own to `url`, working in `schema` (as the store's pool does).
+pub async fn schema_conn(url: &str, schema: &crm_store_postgres::TestSchema) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let set_path = format!("SET search_path TO \"{}\"", schema.name());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(set_path))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn
+}
