@@ -39,6 +39,49 @@ pub struct WorkspaceSettings {
     /// After this many hops a request is escalated to a manager.
     #[serde(default = "default_max_hops")]
     pub max_hops: u32,
+    /// The webhook endpoints events are POSTed to.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookEndpoint>,
+}
+
+/// A URL that receives the workspace's events, signed by the Standard Webhooks scheme.
+///
+/// The signing secrets are not stored here: the notifier that delivers webhooks is configured
+/// with them by endpoint name, so a copy of the database does not let anyone forge events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookEndpoint {
+    /// A short name, unique in the workspace (the notifier's key for the secrets).
+    pub name: String,
+    /// Where events are POSTed (`https://...`).
+    pub url: String,
+    /// The events it receives: exact names (`request.created`) or families (`request.*`);
+    /// empty means every event.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// False to stop sending without forgetting the endpoint.
+    #[serde(default = "enabled")]
+    pub active: bool,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl WebhookEndpoint {
+    /// Whether this endpoint receives `event`.
+    pub fn wants(&self, event: &str) -> bool {
+        self.active
+            && (self.events.is_empty()
+                || self.events.iter().any(|pattern| {
+                    pattern == event
+                        || pattern == "*"
+                        || pattern.strip_suffix(".*").is_some_and(|family| {
+                            event
+                                .strip_prefix(family)
+                                .is_some_and(|r| r.starts_with('.'))
+                        })
+                }))
+    }
 }
 
 fn default_window() -> u32 {
@@ -55,6 +98,7 @@ impl Default for WorkspaceSettings {
             sla: SlaPolicy::default(),
             intake_window_minutes: default_window(),
             max_hops: default_max_hops(),
+            webhooks: Vec::new(),
         }
     }
 }

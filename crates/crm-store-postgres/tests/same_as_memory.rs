@@ -198,34 +198,27 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
     let mut commit = Commit::new();
     for n in 0..9u32 {
         let id = OutboxId(uuid::Uuid::from_u128(u128::from(9 - n) << 64));
-        let message = OutboxMessage {
-            id,
-            version: 1,
-            created_at: start,
-            notification: Notification {
-                recipient: Recipient::Customer {
-                    customer: ids[0],
-                    channel: Channel::Email,
-                    address: "c0@x.com".into(),
-                },
-                event: "customer.greeted".into(),
-                subject: format!("s{n}"),
-                body: "سلام".into(),
-                record: Some(RecordRef {
-                    kind: RecordKind::CUSTOMER,
-                    id: ids[0].0,
-                }),
+        let mut notification = Notification::new(
+            Recipient::Customer {
+                customer: ids[0],
+                channel: Channel::Email,
+                address: "c0@x.com".into(),
             },
-            status: [
-                OutboxStatus::Pending,
-                OutboxStatus::Delivered,
-                OutboxStatus::Failed,
-            ][(n % 3) as usize],
-            attempts: n,
-            next_attempt_at: start + Duration::minutes(i64::from(n % 2)),
-            last_error: (n % 2 == 1).then(|| "smtp down".to_owned()),
-            delivered_at: (n % 3 == 1).then_some(start),
-        };
+            "customer.greeted",
+            format!("s{n}"),
+            "سلام".into(),
+        );
+        notification.record = Some(RecordRef {
+            kind: RecordKind::CUSTOMER,
+            id: ids[0].0,
+        });
+        let mut message = OutboxMessage::queued(id, start, notification);
+        message.status = OutboxStatus::ALL[n as usize % OutboxStatus::ALL.len()];
+        message.attempts = n;
+        message.next_attempt_at = start + Duration::minutes(i64::from(n % 2));
+        message.last_error = (n % 2 == 1).then(|| "smtp down".to_owned());
+        message.delivered_at = (message.status == OutboxStatus::Delivered).then_some(start);
+        message.awaiting_report = message.status == OutboxStatus::Sent;
         commit.put(message);
     }
     log.push(format!(
@@ -349,11 +342,7 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
         walk!(log, "audit of one", size, |page| store
             .audit(ws.id, Some(ids[0].0), &page)
             .await);
-        for status in [
-            OutboxStatus::Pending,
-            OutboxStatus::Delivered,
-            OutboxStatus::Failed,
-        ] {
+        for status in OutboxStatus::ALL {
             walk!(log, format!("outbox {status:?}"), size, |page| store
                 .list_outbox(ws.id, status, &page)
                 .await);
@@ -365,6 +354,10 @@ async fn script(store: Arc<dyn Store>) -> Vec<String> {
     }
     let due = store.outbox_due(ws.id, clock.now(), 100).await;
     log.push(format!("due: {}", outcome(&due)));
+    let reports = crm_core::outbox::reports_due(&*store, ws.id, clock.now(), 100).await;
+    log.push(format!("reports due: {}", outcome(&reports)));
+    let about = crm_core::outbox::about(&*store, ws.id, ids[0].0, &PageRequest::first(100)).await;
+    log.push(format!("about: {}", outcome(&about.map(|p| p.items))));
     log
 }
 

@@ -1,26 +1,34 @@
-//! The outbox dispatcher.
+//! The outbox dispatcher: leases due messages, checks consent, delivers, records the outcome.
 
-use super::{Notifier, NotifyError};
+use super::{DeliveryReport, Notifier, NotifyError, Receipt};
 use crate::clock::Clock;
 use crate::error::Result;
 use crate::id::WorkspaceId;
+use crate::notify::destination::{Resolution, resolve};
 use crate::outbox::{OutboxMessage, OutboxStatus};
 use crate::store::{Commit, Store};
-use chrono::Duration;
-use std::future::Future;
+use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How often and how patiently the dispatcher retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Attempts before a message is parked as failed (at least 1).
+    /// Attempts before a message is parked (at least 1).
     pub max_attempts: u32,
     /// Wait after the first failure; doubled after each further one.
     pub base_delay: Duration,
     /// The longest wait between attempts.
     pub max_delay: Duration,
-    /// How long a message being delivered is held against other dispatchers.
+    /// How long a message being delivered is held against other dispatchers. Keep it well
+    /// above the notifiers' timeouts: a delivery still running when its lease ends may be
+    /// repeated by another worker.
     pub lease: Duration,
+    /// How often a gateway is asked about a sent message's delivery.
+    pub report_interval: Duration,
+    /// How long after sending the dispatcher keeps asking; then the message stays `Sent`.
+    pub report_window: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -30,13 +38,43 @@ impl Default for RetryPolicy {
             base_delay: Duration::seconds(30),
             max_delay: Duration::hours(6),
             lease: Duration::minutes(5),
+            report_interval: Duration::minutes(2),
+            report_window: Duration::days(2),
         }
     }
 }
 
 impl RetryPolicy {
+    /// The policy with `max_attempts` attempts and `base_delay` after the first failure.
+    pub fn new(max_attempts: u32, base_delay: Duration) -> Self {
+        Self {
+            max_attempts,
+            base_delay,
+            ..Self::default()
+        }
+    }
+
+    /// With `lease` as the time a message being delivered is held.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// With `max_delay` as the longest wait between attempts.
+    pub fn with_max_delay(mut self, max_delay: Duration) -> Self {
+        self.max_delay = max_delay;
+        self
+    }
+
+    /// With `interval` between delivery-report questions and `window` to keep asking.
+    pub fn with_reports(mut self, interval: Duration, window: Duration) -> Self {
+        self.report_interval = interval;
+        self.report_window = window;
+        self
+    }
+
     /// The wait after the `attempts`-th failed attempt: `base_delay * 2^(attempts-1)`, at most
-    /// `max_delay`.
+    /// `max_delay` (before jitter).
     pub fn backoff(&self, attempts: u32) -> Duration {
         let factor = 1i32
             .checked_shl(attempts.saturating_sub(1))
@@ -45,33 +83,83 @@ impl RetryPolicy {
             .checked_mul(factor)
             .map_or(self.max_delay, |d| d.min(self.max_delay))
     }
+
+    /// [`RetryPolicy::backoff`] with "equal jitter": half of it, plus a random part of the
+    /// other half, so that messages failing together do not retry together.
+    pub fn backoff_with_jitter(&self, attempts: u32) -> Duration {
+        let full = self.backoff(attempts).num_milliseconds().max(0);
+        let half = full / 2;
+        let jitter = if full - half > 0 {
+            rand::random_range(0..=(full - half))
+        } else {
+            0
+        };
+        Duration::milliseconds(half + jitter)
+    }
 }
 
 /// What one pass of the dispatcher did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DispatchReport {
-    /// Messages delivered.
+    /// Messages the recipient got (webhooks answered, in-app).
     pub delivered: usize,
+    /// Messages handed to a server or gateway.
+    pub sent: usize,
     /// Messages that failed and will be tried again.
     pub retrying: usize,
-    /// Messages parked as failed.
+    /// Messages that failed for good.
     pub failed: usize,
+    /// Messages whose address was refused.
+    pub bounced: usize,
+    /// Messages not sent on purpose (consent).
+    pub suppressed: usize,
+    /// Messages parked after the configured attempts.
+    pub parked: usize,
     /// Messages another dispatcher took first.
     pub skipped: usize,
+    /// Delivery reports that changed a message.
+    pub reported: usize,
+}
+
+impl DispatchReport {
+    /// Messages this pass finished with (every outcome but `skipped`).
+    pub fn handled(&self) -> usize {
+        self.delivered
+            + self.sent
+            + self.retrying
+            + self.failed
+            + self.bounced
+            + self.suppressed
+            + self.parked
+    }
 }
 
 /// Drains a workspace's outbox through a [`Notifier`].
 ///
-/// Each due message is first leased (its next attempt moved `lease` ahead, in a commit that
-/// fails if another dispatcher got there first), then delivered, then marked delivered,
-/// rescheduled with exponential backoff, or parked as failed after
-/// [`RetryPolicy::max_attempts`]. Delivery is at-least-once, and only of messages whose
-/// commit is durable ([`Store::sync`] before each round).
+/// Each due message is first leased (its next attempt moved `lease` ahead, in a versioned
+/// commit that fails if another dispatcher got there first: several dispatchers, in several
+/// processes on one PostgreSQL database, never both take one). Then its destination is
+/// resolved and consent checked ([`crate::outbox::Purpose`]): a message the customer did not
+/// agree to is `Suppressed` with the reason. Then it is delivered, and marked `Sent` or
+/// `Delivered`, rescheduled with exponential backoff and jitter, or marked `Failed`,
+/// `Bounced` or `Parked` (after [`RetryPolicy::max_attempts`]). Delivery is at-least-once: a
+/// dispatcher killed between delivering and recording leaves the lease to run out, and the
+/// message is delivered again with the same id. Only messages whose commit is durable are
+/// delivered ([`Store::sync`] before each round).
 pub struct Dispatcher {
     store: Arc<dyn Store>,
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
     policy: RetryPolicy,
+}
+
+impl std::fmt::Debug for Dispatcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dispatcher")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Dispatcher {
@@ -90,11 +178,31 @@ impl Dispatcher {
         }
     }
 
+    /// The retry policy.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
     /// Delivers up to `batch` due messages of `ws` once.
     ///
     /// # Errors
     /// A storage error; messages handled before it keep their new state.
     pub async fn dispatch_due(&self, ws: WorkspaceId, batch: usize) -> Result<DispatchReport> {
+        self.dispatch_due_until(ws, batch, &AtomicBool::new(false))
+            .await
+    }
+
+    /// [`Dispatcher::dispatch_due`] that stops taking new messages once `stop` is set; the
+    /// message being delivered is finished and recorded first.
+    ///
+    /// # Errors
+    /// A storage error; messages handled before it keep their new state.
+    pub async fn dispatch_due_until(
+        &self,
+        ws: WorkspaceId,
+        batch: usize,
+        stop: &AtomicBool,
+    ) -> Result<DispatchReport> {
         let mut report = DispatchReport::default();
         let now = self.clock.now();
         let due = crate::outbox::due(&*self.store, ws, now, batch).await?;
@@ -106,37 +214,67 @@ impl Dispatcher {
         // only durable commits).
         self.store.sync().await?;
         for message in due {
+            if stop.load(Ordering::SeqCst) {
+                break;
+            }
             let Some(leased) = self.lease(ws, message).await? else {
                 report.skipped += 1;
                 continue;
             };
-            let outcome = self.notifier.deliver(ws, &leased).await;
-            let mut next = leased.clone();
-            next.version += 1;
-            next.attempts += 1;
+            let next = self.attempt(ws, leased, &mut report).await?;
+            self.record(ws, next).await?;
+        }
+        Ok(report)
+    }
+
+    /// Asks the notifier about up to `batch` sent messages awaiting a delivery report, and
+    /// records what it says.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub async fn check_reports(&self, ws: WorkspaceId, batch: usize) -> Result<DispatchReport> {
+        let mut report = DispatchReport::default();
+        let now = self.clock.now();
+        for message in crate::outbox::reports_due(&*self.store, ws, now, batch).await? {
+            let answer = self.notifier.report(ws, &message).await;
             let now = self.clock.now();
-            match outcome {
-                Ok(()) => {
+            let mut next = message.clone();
+            next.version += 1;
+            match answer {
+                Ok(DeliveryReport::Delivered) => {
                     next.status = OutboxStatus::Delivered;
                     next.delivered_at = Some(now);
-                    next.last_error = None;
+                    next.awaiting_report = false;
                     report.delivered += 1;
                 }
-                Err(error) => {
-                    next.last_error = Some(error.to_string());
-                    let permanent = matches!(error, NotifyError::Permanent(_));
-                    if permanent || next.attempts >= self.policy.max_attempts.max(1) {
-                        next.status = OutboxStatus::Failed;
-                        report.failed += 1;
-                    } else {
-                        next.next_attempt_at = now + self.policy.backoff(next.attempts);
-                        report.retrying += 1;
+                Ok(DeliveryReport::Failed(reason)) => {
+                    next.status = OutboxStatus::Failed;
+                    next.last_error = Some(reason);
+                    next.awaiting_report = false;
+                    report.failed += 1;
+                }
+                Ok(DeliveryReport::Bounced(reason)) => {
+                    next.status = OutboxStatus::Bounced;
+                    next.last_error = Some(reason);
+                    next.awaiting_report = false;
+                    report.bounced += 1;
+                }
+                Ok(DeliveryReport::Pending) | Err(_) => {
+                    if let Err(e) = answer {
+                        next.last_error = Some(format!("delivery report: {e}"));
                     }
+                    let sent = message.sent_at.unwrap_or(message.created_at);
+                    if now - sent >= self.policy.report_window {
+                        next.awaiting_report = false;
+                    } else {
+                        next.next_attempt_at = now + self.policy.report_interval;
+                    }
+                    self.record(ws, next).await?;
+                    continue;
                 }
             }
-            let mut commit = Commit::new();
-            commit.put(next);
-            self.store.commit(ws, commit).await?;
+            report.reported += 1;
+            self.record(ws, next).await?;
         }
         Ok(report)
     }
@@ -149,7 +287,7 @@ impl Dispatcher {
         &self,
         ws: WorkspaceId,
         poll: std::time::Duration,
-        shutdown: impl Future<Output = ()>,
+        shutdown: impl std::future::Future<Output = ()>,
     ) -> Result<()> {
         tokio::pin!(shutdown);
         loop {
@@ -158,6 +296,94 @@ impl Dispatcher {
                 () = &mut shutdown => return Ok(()),
                 () = tokio::time::sleep(poll) => {}
             }
+        }
+    }
+
+    /// Resolves, checks consent and delivers one leased message; returns its next state.
+    async fn attempt(
+        &self,
+        ws: WorkspaceId,
+        leased: OutboxMessage,
+        report: &mut DispatchReport,
+    ) -> Result<OutboxMessage> {
+        let mut next = leased.clone();
+        next.version += 1;
+        let destination = match resolve(&*self.store, ws, &leased).await? {
+            Resolution::Deliver(to) => to,
+            Resolution::Suppress(reason) => {
+                next.status = OutboxStatus::Suppressed;
+                next.last_error = Some(reason);
+                report.suppressed += 1;
+                return Ok(next);
+            }
+            Resolution::Fail(reason) => {
+                next.status = OutboxStatus::Failed;
+                next.last_error = Some(reason);
+                report.failed += 1;
+                return Ok(next);
+            }
+        };
+        let outcome = self.notifier.deliver(ws, &leased, &destination).await;
+        next.attempts += 1;
+        let now = self.clock.now();
+        match outcome {
+            Ok(receipt) => self.succeeded(&mut next, receipt, now, report),
+            Err(NotifyError::Temporary(error)) => {
+                next.last_error = Some(error.to_string());
+                if next.attempts >= self.policy.max_attempts.max(1) {
+                    next.status = OutboxStatus::Parked;
+                    report.parked += 1;
+                } else {
+                    next.next_attempt_at = now + self.policy.backoff_with_jitter(next.attempts);
+                    report.retrying += 1;
+                }
+            }
+            Err(NotifyError::Permanent(error)) => {
+                next.status = OutboxStatus::Failed;
+                next.last_error = Some(error.to_string());
+                report.failed += 1;
+            }
+            Err(NotifyError::Bounced(error)) => {
+                next.status = OutboxStatus::Bounced;
+                next.last_error = Some(error.to_string());
+                report.bounced += 1;
+            }
+        }
+        Ok(next)
+    }
+
+    fn succeeded(
+        &self,
+        next: &mut OutboxMessage,
+        receipt: Receipt,
+        now: DateTime<Utc>,
+        report: &mut DispatchReport,
+    ) {
+        next.last_error = None;
+        next.sent_at = Some(now);
+        next.provider_ref = receipt.provider_ref.or(next.provider_ref.take());
+        next.parts = receipt.parts.or(next.parts);
+        if receipt.delivered {
+            next.status = OutboxStatus::Delivered;
+            next.delivered_at = Some(now);
+            next.awaiting_report = false;
+            report.delivered += 1;
+        } else {
+            next.status = OutboxStatus::Sent;
+            next.awaiting_report = receipt.awaits_report;
+            next.next_attempt_at = now + self.policy.report_interval;
+            report.sent += 1;
+        }
+    }
+
+    /// Writes a message's new state; a message changed meanwhile (replayed by a person) keeps
+    /// that change.
+    async fn record(&self, ws: WorkspaceId, next: OutboxMessage) -> Result<()> {
+        let mut commit = Commit::new();
+        commit.put(next);
+        match self.store.commit(ws, commit).await {
+            Err(e) if e.is_conflict() => Ok(()),
+            other => other,
         }
     }
 
@@ -176,5 +402,34 @@ impl Dispatcher {
             Err(e) if e.is_conflict() => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_between_half_and_the_whole_backoff() {
+        let policy = RetryPolicy::new(8, Duration::seconds(10));
+        for attempts in 1..=6 {
+            let full = policy.backoff(attempts);
+            for _ in 0..50 {
+                let d = policy.backoff_with_jitter(attempts);
+                assert!(
+                    d >= full / 2 && d <= full,
+                    "{d} outside [{}, {full}]",
+                    full / 2
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn jitter_spreads_retries() {
+        let policy = RetryPolicy::new(8, Duration::seconds(60));
+        let waits: std::collections::BTreeSet<_> =
+            (0..20).map(|_| policy.backoff_with_jitter(3)).collect();
+        assert!(waits.len() > 1, "twenty retries all waited the same");
     }
 }

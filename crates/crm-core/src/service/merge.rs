@@ -6,9 +6,9 @@ use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::customer::{Customer, LifecycleStage, Party};
 use crate::error::{Error, Result};
-use crate::id::{CustomerId, OutboxId};
+use crate::id::CustomerId;
 use crate::limits::{self, MAX_CONTACTS};
-use crate::outbox::{Notification, OutboxMessage, OutboxStatus, Recipient};
+use crate::outbox::{Notification, Recipient};
 use crate::store::{Commit, MAX_PAGE, PageRequest, StoreExt};
 
 impl Session {
@@ -122,30 +122,20 @@ impl Session {
             {
                 continue;
             }
-            let now = self.now();
-            commit.put(OutboxMessage {
-                id: OutboxId(self.new_id()),
-                version: 1,
-                created_at: now,
-                notification: Notification {
-                    recipient: Recipient::Staff { staff: owner },
-                    event: "customer.merged".into(),
-                    subject: format!("Customers merged: {}", win.display_name()),
-                    body: format!(
-                        "{} ({}) was merged into {} ({}).",
-                        lose.display_name(),
-                        lose.id,
-                        win.display_name(),
-                        win.id
-                    ),
-                    record: Some(customer_ref(win.id)),
-                },
-                status: OutboxStatus::Pending,
-                attempts: 0,
-                next_attempt_at: now,
-                last_error: None,
-                delivered_at: None,
-            });
+            let mut notification = Notification::new(
+                Recipient::Staff { staff: owner },
+                "customer.merged",
+                format!("Customers merged: {}", win.display_name()),
+                format!(
+                    "{} ({}) was merged into {} ({}).",
+                    lose.display_name(),
+                    lose.id,
+                    win.display_name(),
+                    win.id
+                ),
+            );
+            notification.record = Some(customer_ref(win.id));
+            self.queue(commit, notification);
         }
         Ok(())
     }

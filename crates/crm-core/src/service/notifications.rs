@@ -4,7 +4,7 @@ use super::Session;
 use super::transition::request_ref;
 use crate::error::Result;
 use crate::id::{OutboxId, StaffId};
-use crate::outbox::{Notification, OutboxMessage, OutboxStatus, Recipient};
+use crate::outbox::{Notification, OutboxMessage, Recipient};
 use crate::request::{Holder, Request};
 use crate::store::Commit;
 use std::collections::BTreeSet;
@@ -29,18 +29,18 @@ impl Session {
             to.remove(&me);
         }
         for staff in to {
-            let notification = Notification {
-                recipient: Recipient::Staff { staff },
-                event: event.to_owned(),
-                subject: format!("#{} {}: {}", r.number, r.status.as_str(), r.subject),
-                body: format!(
+            let mut notification = Notification::new(
+                Recipient::Staff { staff },
+                event,
+                format!("#{} {}: {}", r.number, r.status.as_str(), r.subject),
+                format!(
                     "Request #{} is {} and held by {}.",
                     r.number,
                     r.status.as_str(),
                     r.holder
                 ),
-                record: Some(request_ref(r.id)),
-            };
+            );
+            notification.record = Some(request_ref(r.id));
             self.queue(commit, notification);
         }
         Ok(())
@@ -49,16 +49,10 @@ impl Session {
     /// Adds an outbox message to `commit`.
     pub(super) fn queue(&self, commit: &mut Commit, notification: Notification) {
         let now = self.now();
-        commit.put(OutboxMessage {
-            id: OutboxId(self.new_id()),
-            version: 1,
-            created_at: now,
+        commit.put(OutboxMessage::queued(
+            OutboxId(self.new_id()),
+            now,
             notification,
-            status: OutboxStatus::Pending,
-            attempts: 0,
-            next_attempt_at: now,
-            last_error: None,
-            delivered_at: None,
-        });
+        ));
     }
 }

@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 use crate::id::{InteractionId, RequestId};
 use crate::interaction::{Direction, Interaction};
 use crate::limits::{self};
-use crate::outbox::{Notification, Recipient};
+use crate::outbox::{Notification, Purpose, Recipient};
+use crate::record::Entity;
 use crate::request::{Reply, Request, RequestAction, Satisfaction};
 use crate::store::{Commit, StoreExt};
 
@@ -40,6 +41,11 @@ impl Session {
                 format!("the customer has no address for {channel}"),
             )
         })?;
+        let (in_reply_to, references) = if channel == Channel::Email {
+            self.email_thread(&request).await?
+        } else {
+            (None, Vec::new())
+        };
         let interaction_id = InteractionId(self.new_id());
         let mut extra = Commit::new();
         let request = self
@@ -61,22 +67,25 @@ impl Session {
                     attachments: Vec::new(),
                     recorded_at: now,
                 });
-                let to_customer = |event: &str, subject: String, body: String| Notification {
-                    recipient: Recipient::Customer { customer: customer.id, channel, address: address.clone() },
-                    event: event.to_owned(),
-                    subject,
-                    body,
-                    record: Some(request_ref(r.id)),
+                let to_customer = |event: &str, subject: String, body: String| {
+                    let recipient = Recipient::Customer { customer: customer.id, channel, address: address.clone() };
+                    let mut n = Notification::new(recipient, event, subject, body);
+                    n.record = Some(request_ref(r.id));
+                    n
                 };
-                s.queue(extra, to_customer("request.reply", format!("Re: {} [#{}]", r.subject, r.number), answer.text));
-                s.queue(
-                    extra,
-                    to_customer(
-                        "request.satisfaction_survey",
-                        format!("How did we do? [#{}]", r.number),
-                        "Please rate our answer from 1 (bad) to 5 (excellent) / لطفاً از ۱ تا ۵ امتیاز دهید".into(),
-                    ),
+                let mut reply = to_customer("request.reply", format!("Re: {} [#{}]", r.subject, r.number), answer.text);
+                reply.in_reply_to = in_reply_to.clone();
+                reply.references = references.clone();
+                s.queue(extra, reply);
+                // The survey is a follow-up the customer did not ask for: it needs consent.
+                let mut survey = to_customer(
+                    "request.satisfaction_survey",
+                    format!("How did we do? [#{}]", r.number),
+                    "Please rate our answer from 1 (bad) to 5 (excellent) / لطفاً از ۱ تا ۵ امتیاز دهید".into(),
                 );
+                survey.purpose = Purpose::Service;
+                survey.references = references.clone();
+                s.queue(extra, survey);
                 r.messages.push(interaction_id);
                 r.reply = Some(Reply { channel, interaction: interaction_id, by: me, at: now });
                 r.sla.resolve(now);
@@ -84,6 +93,29 @@ impl Session {
             })
             .await?;
         Ok(request)
+    }
+
+    /// The customer's email message ids of `request`, oldest first, and the newest one: an
+    /// email reply names them (`References`, `In-Reply-To`) so that the customer's answer
+    /// joins the same request.
+    async fn email_thread(&self, request: &Request) -> Result<(Option<String>, Vec<String>)> {
+        let mut references: Vec<String> = request.thread.iter().cloned().collect();
+        let ids: Vec<uuid::Uuid> = request.messages.iter().map(|m| m.0).collect();
+        let mut snapshot = self.store().snapshot(self.ws).await?;
+        for stored in snapshot.get_many(Interaction::KIND, &ids).await? {
+            let Some(stored) = stored else { continue };
+            let i: Interaction = stored.decode()?;
+            if i.direction != Direction::Inbound || i.channel != Channel::Email {
+                continue;
+            }
+            if let Some(id) = i.external_id {
+                if !references.contains(&id) {
+                    references.push(id);
+                }
+            }
+        }
+        let last = references.last().cloned();
+        Ok((last, references))
     }
 
     /// Closes a replied (or approved) request.

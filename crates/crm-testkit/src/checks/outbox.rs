@@ -24,17 +24,15 @@ async fn merge_pair(desk: &Desk, n: usize) {
 }
 
 /// Outbox messages committed with a change are delivered; failures are retried with
-/// exponential backoff and parked after the last attempt.
+/// exponential backoff (with jitter: between half and all of it) and parked after the last
+/// attempt; a permanent failure is failed at once.
 pub async fn outbox_is_delivered_with_retries(store: &Arc<dyn Store>) {
     let desk = Desk::open(store, "Acme").await;
     let ws = desk.workspace.id;
     let notifier = Arc::new(MemoryNotifier::new());
-    let policy = RetryPolicy {
-        max_attempts: 3,
-        base_delay: Duration::seconds(10),
-        max_delay: Duration::seconds(15),
-        lease: Duration::minutes(1),
-    };
+    let policy = RetryPolicy::new(3, Duration::seconds(10))
+        .with_max_delay(Duration::seconds(15))
+        .with_lease(Duration::minutes(1));
     let dispatcher = Dispatcher::new(store.clone(), notifier.clone(), desk.clock.clone(), policy);
 
     merge_pair(&desk, 1).await;
@@ -54,26 +52,29 @@ pub async fn outbox_is_delivered_with_retries(store: &Arc<dyn Store>) {
     assert_eq!(delivered.items.len(), 1);
     assert_eq!(delivered.items[0].attempts, 1);
 
-    // Fails twice, retried after 10 s then 15 s (capped), parked on the third failure.
+    // Fails twice: retried 5-10 s later, then 7.5-15 s later (capped at 15 s), and parked
+    // on the third failure.
     merge_pair(&desk, 2).await;
     notifier.fail_next(3, false);
     assert_eq!(dispatcher.dispatch_due(ws, 10).await.unwrap().retrying, 1);
-    assert_eq!(
-        dispatcher.dispatch_due(ws, 10).await.unwrap().retrying,
-        0,
-        "not due yet"
-    );
-    desk.clock.advance(Duration::seconds(10));
-    assert_eq!(dispatcher.dispatch_due(ws, 10).await.unwrap().retrying, 1);
-    desk.clock.advance(Duration::seconds(14));
+    desk.clock.advance(Duration::seconds(4));
     assert_eq!(
         dispatcher.dispatch_due(ws, 10).await.unwrap(),
-        Default::default()
+        Default::default(),
+        "not due before half the backoff"
     );
-    desk.clock.advance(Duration::seconds(1));
-    assert_eq!(dispatcher.dispatch_due(ws, 10).await.unwrap().failed, 1);
+    desk.clock.advance(Duration::seconds(6));
+    assert_eq!(dispatcher.dispatch_due(ws, 10).await.unwrap().retrying, 1);
+    desk.clock.advance(Duration::seconds(7));
+    assert_eq!(
+        dispatcher.dispatch_due(ws, 10).await.unwrap(),
+        Default::default(),
+        "not due before half the capped backoff"
+    );
+    desk.clock.advance(Duration::seconds(8));
+    assert_eq!(dispatcher.dispatch_due(ws, 10).await.unwrap().parked, 1);
     let failed = store
-        .list_outbox(ws, OutboxStatus::Failed, &PageRequest::first(10))
+        .list_outbox(ws, OutboxStatus::Parked, &PageRequest::first(10))
         .await
         .unwrap();
     assert_eq!(failed.items.len(), 1);
@@ -87,9 +88,15 @@ pub async fn outbox_is_delivered_with_retries(store: &Arc<dyn Store>) {
             .is_empty()
     );
 
-    // A permanent failure parks at once.
+    // A permanent failure is failed at once.
     merge_pair(&desk, 3).await;
     notifier.fail_next(1, true);
     assert_eq!(dispatcher.dispatch_due(ws, 10).await.unwrap().failed, 1);
     assert_eq!(notifier.delivered().len(), 1);
+    let failed = store
+        .list_outbox(ws, OutboxStatus::Failed, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(failed.items.len(), 1);
+    assert_eq!(failed.items[0].attempts, 1);
 }
