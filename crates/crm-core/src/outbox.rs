@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 /// Who a notification is for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Recipient {
     /// A staff member (in-app, or their work email: the notifier decides).
     Staff {

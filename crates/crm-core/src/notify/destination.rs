@@ -50,10 +50,10 @@ pub(crate) async fn resolve(
             let Some(found) = survivor(store, ws, customer.0).await? else {
                 return Ok(Resolution::Fail(format!("no customer {customer}")));
             };
-            if notification.purpose.needs_consent() {
-                if let Some(reason) = no_consent(&found, *channel) {
-                    return Ok(Resolution::Suppress(reason));
-                }
+            if notification.purpose.needs_consent()
+                && let Some(reason) = no_consent(&found, *channel)
+            {
+                return Ok(Resolution::Suppress(reason));
             }
             Resolution::Deliver(Destination::Customer {
                 customer: found.id,

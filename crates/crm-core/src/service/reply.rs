@@ -108,10 +108,10 @@ impl Session {
             if i.direction != Direction::Inbound || i.channel != Channel::Email {
                 continue;
             }
-            if let Some(id) = i.external_id {
-                if !references.contains(&id) {
-                    references.push(id);
-                }
+            if let Some(id) = i.external_id
+                && !references.contains(&id)
+            {
+                references.push(id);
             }
         }
         let last = references.last().cloned();
