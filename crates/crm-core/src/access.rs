@@ -53,6 +53,8 @@ pub enum Permission {
     ConfigureCartable,
     /// Read reports.
     ReadReports,
+    /// See the outbox (what was sent to whom and what became of it) and replay messages.
+    ManageDelivery,
 }
 
 /// The acting party of a session: a staff member (with their stored roles) or the system.
@@ -128,6 +130,7 @@ impl Principal {
             Intake | ReviewRequests | RateRequests => any(&[Role::Officer, Role::Manager]),
             WorkRequests => any(&[Role::Officer, Role::Manager, Role::Agent]),
             ReadReports => any(&[Role::Officer, Role::Manager, Role::Admin]),
+            ManageDelivery => any(&[Role::Officer, Role::Manager, Role::Admin]),
         }
     }
 }

@@ -83,6 +83,8 @@ pub enum AuditAction {
     ServiceLevelBreached,
     /// A service-level deadline is near.
     ServiceLevelWarned,
+    /// A parked, failed or bounced outbox message was queued again by a person.
+    Replayed,
 }
 
 impl AuditAction {
@@ -113,6 +115,7 @@ impl AuditAction {
             Self::Attached => "attached",
             Self::ServiceLevelBreached => "service_level_breached",
             Self::ServiceLevelWarned => "service_level_warned",
+            Self::Replayed => "replayed",
         }
     }
 }

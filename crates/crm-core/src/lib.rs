@@ -26,6 +26,7 @@ pub mod request;
 pub mod service;
 pub mod staff;
 pub mod store;
+pub mod worker;
 pub mod workspace;
 
 pub use error::{BoxError, Conflict, Error, Result};

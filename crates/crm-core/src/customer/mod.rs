@@ -5,11 +5,13 @@ mod contact;
 mod fields;
 mod indexes;
 mod list;
+mod opt_out;
 
 pub use contact::{ContactKind, ContactPoint, canonical_key};
 pub use fields::{Consent, FieldValue, Occasion, OccasionCalendar, OccasionKind};
 pub use indexes::{BY_OWNER, BY_STAGE, BY_TAG, BY_TOKEN, stage_rank};
 pub use list::{CustomerFilter, list, search};
+pub use opt_out::is_opt_out;
 
 use crate::channel::Channel;
 use crate::id::{CustomerId, StaffId};

@@ -178,6 +178,11 @@ impl Dispatcher {
         }
     }
 
+    /// The notifier it delivers through.
+    pub fn notifier(&self) -> &Arc<dyn Notifier> {
+        &self.notifier
+    }
+
     /// The retry policy.
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy

@@ -155,6 +155,12 @@ impl Session {
             customer_ref(customer.id),
             "",
         );
+        self.emit(
+            &mut commit,
+            "customer.created",
+            customer_ref(customer.id),
+            &customer,
+        );
         self.commit_claiming(commit).await?;
         Ok(customer)
     }

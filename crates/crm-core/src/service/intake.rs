@@ -120,6 +120,9 @@ pub struct IntakeOutcome {
     pub reopened: bool,
     /// The customer's other requests, newest first (up to 10).
     pub earlier_requests: Vec<Request>,
+    /// The message was an opt-out (STOP by SMS): the customer's consent to SMS was withdrawn
+    /// in the same commit.
+    pub unsubscribed: bool,
 }
 
 /// The sender's contact points, validated.
@@ -246,6 +249,10 @@ impl Session {
             1 => (matched.into_values().next(), false),
             _ => (None, false),
         };
+        let (customer, unsubscribed) = match customer {
+            Some(c) if !new_customer => self.opt_out(m, c, now, &mut commit),
+            other => (other, false),
+        };
         let recent = match (&customer, new_customer) {
             (Some(c), false) => self.recent_requests(c.id).await?,
             _ => Vec::new(),
@@ -324,7 +331,43 @@ impl Session {
         }
         let mut done = outcome(request, customer, new_customer, false, joined, reopened);
         done.earlier_requests = earlier_than(recent, &done.request);
+        done.unsubscribed = unsubscribed;
         Ok(done)
+    }
+
+    /// When `m` is an SMS opt-out ([`crate::customer::is_opt_out`]) from a customer whose
+    /// consent to SMS is not already withdrawn, withdraws it in `commit`, audited.
+    fn opt_out(
+        &self,
+        m: &InboundMessage,
+        mut customer: Customer,
+        now: DateTime<Utc>,
+        commit: &mut Commit,
+    ) -> (Option<Customer>, bool) {
+        let withdrawn = customer
+            .consent
+            .get(&Channel::Sms)
+            .is_some_and(|c| !c.granted);
+        if m.channel != Channel::Sms || withdrawn || !crate::customer::is_opt_out(&m.body) {
+            return (Some(customer), false);
+        }
+        customer.consent.insert(
+            Channel::Sms,
+            crate::customer::Consent {
+                granted: false,
+                at: now,
+            },
+        );
+        customer.version += 1;
+        customer.updated_at = now;
+        commit.put(customer.clone());
+        self.audit(
+            commit,
+            AuditAction::Updated,
+            customer_ref(customer.id),
+            "consent to sms withdrawn: the customer texted an opt-out",
+        );
+        (Some(customer), true)
     }
 
     /// Takes the next request number: the counter's next value, its update put in `commit`.
@@ -380,6 +423,12 @@ impl Session {
             _ => "request.customer_wrote",
         };
         self.notify_request(commit, request, event, &[])?;
+        let public = match action {
+            AuditAction::Created => "request.created",
+            AuditAction::Reopened => "request.reopened",
+            _ => "request.message_added",
+        };
+        self.emit(commit, public, request_ref(request.id), request);
         commit.put(request.clone());
         Ok(())
     }
@@ -430,6 +479,12 @@ impl Session {
             AuditAction::Created,
             customer_ref(customer.id),
             &format!("from {} intake", m.channel),
+        );
+        self.emit(
+            commit,
+            "customer.created",
+            customer_ref(customer.id),
+            &customer,
         );
         Ok(customer)
     }
@@ -613,6 +668,7 @@ fn outcome(
         joined,
         reopened,
         earlier_requests: Vec::new(),
+        unsubscribed: false,
     }
 }
 

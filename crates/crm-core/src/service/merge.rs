@@ -98,6 +98,12 @@ impl Session {
             &winner.to_string(),
         );
         self.notify_owners(&mut commit, &win, &lose).await?;
+        self.emit(
+            &mut commit,
+            "customer.merged",
+            customer_ref(winner),
+            &serde_json::json!({ "customer": &win, "merged": &lose }),
+        );
         self.commit(commit).await?;
         Ok(win)
     }

@@ -10,11 +10,13 @@ mod audit_trail;
 mod cartable;
 mod contacts;
 mod customers;
+mod events;
 mod followers;
 mod intake;
 mod interactions;
 mod merge;
 mod notifications;
+mod outbox;
 mod referral;
 mod reply;
 mod reports;
@@ -214,6 +216,7 @@ pub struct Session {
     ws: WorkspaceId,
     region: Region,
     principal: Principal,
+    webhooks: Arc<[crate::workspace::WebhookEndpoint]>,
 }
 
 impl Session {
@@ -224,6 +227,7 @@ impl Session {
             ws: workspace.id,
             region,
             principal,
+            webhooks: workspace.settings.webhooks.clone().into(),
         }
     }
 

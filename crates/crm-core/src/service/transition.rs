@@ -134,6 +134,12 @@ impl Session {
             &format!("request.{}", audit.as_str()),
             author.as_slice(),
         )?;
+        self.emit(
+            &mut commit,
+            &format!("request.{}", audit.as_str()),
+            request_ref(id),
+            &r,
+        );
         commit.put(r.clone());
         self.commit(commit).await?;
         Ok(r)

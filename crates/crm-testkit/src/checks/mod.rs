@@ -4,6 +4,7 @@ mod access;
 mod cartable;
 mod commit;
 mod customers;
+mod delivery;
 mod isolation;
 mod merge;
 mod outbox;
@@ -21,6 +22,11 @@ pub use commit::{commit_is_all_or_nothing, versions_are_checked};
 pub use customers::{
     a_leavers_customers_stay_editable, bad_input_changes_nothing, contact_keys_are_unique,
     customer_round_trip, workspace_and_sessions,
+};
+pub use delivery::{
+    an_sms_opt_out_withdraws_consent, consent_decides_what_reaches_customers,
+    delivery_reports_follow_sent_messages, parked_messages_can_be_replayed,
+    webhooks_receive_the_events_they_want,
 };
 pub use isolation::workspaces_are_isolated;
 pub use merge::merge_moves_everything;
