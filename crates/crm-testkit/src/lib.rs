@@ -89,6 +89,7 @@ macro_rules! store_conformance_tests {
             webhooks_receive_the_events_they_want,
             delivery_reports_follow_sent_messages,
             parked_messages_can_be_replayed,
+            the_worker_delivers_until_told_to_stop,
             racing_creates_keep_one_customer_per_email,
             concurrent_edits_lose_nothing,
             cartable_scenario,

@@ -441,3 +441,49 @@ pub async fn parked_messages_can_be_replayed(store: &Arc<dyn Store>) {
             .any(|e| e.action == crm_core::audit::AuditAction::Replayed)
     );
 }
+
+/// The worker delivers what is due and stops when told: it
+/// returns, and a message queued after that stays queued.
+pub async fn the_worker_delivers_until_told_to_stop(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Acme").await;
+    let ws = desk.workspace.id;
+    let notifier = Arc::new(MemoryNotifier::new());
+    let worker = crm_core::worker::Worker::new(desk.crm.clone(), notifier.clone(), vec![ws])
+        .poll(std::time::Duration::from_millis(5));
+    let (_, r) = replied(&desk, "sara@example.com", true).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let watcher = notifier.clone();
+    let stopper = async move {
+        for _ in 0..2000 {
+            let customers = watcher
+                .delivered()
+                .iter()
+                .filter(|(_, n)| matches!(n.recipient, Recipient::Customer { .. }))
+                .count();
+            if customers == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let _ = stop.send(());
+    };
+    let (ran, ()) = tokio::join!(
+        worker.run(async {
+            let _ = stopped.await;
+        }),
+        stopper
+    );
+    ran.unwrap();
+    let reply = &messages_about(&desk, &r, "request.reply").await[0];
+    assert_eq!(reply.status, OutboxStatus::Delivered);
+    let before = notifier.delivered().len();
+    let (_, later) = replied(&desk, "reza@example.com", true).await;
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    assert_eq!(
+        notifier.delivered().len(),
+        before,
+        "nothing delivered after the stop"
+    );
+    let queued = &messages_about(&desk, &later, "request.reply").await[0];
+    assert_eq!(queued.status, OutboxStatus::Pending);
+}

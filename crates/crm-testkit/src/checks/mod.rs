@@ -26,7 +26,7 @@ pub use customers::{
 pub use delivery::{
     an_sms_opt_out_withdraws_consent, consent_decides_what_reaches_customers,
     delivery_reports_follow_sent_messages, parked_messages_can_be_replayed,
-    webhooks_receive_the_events_they_want,
+    the_worker_delivers_until_told_to_stop, webhooks_receive_the_events_they_want,
 };
 pub use isolation::workspaces_are_isolated;
 pub use merge::merge_moves_everything;
