@@ -141,6 +141,12 @@ enum Command {
     /// Run it every few minutes (cron); without --as it runs as the system component
     /// `crm-cli sla`.
     Sla,
+    /// The outbox: what was sent to whom, and replaying what did not go out.
+    #[command(subcommand)]
+    Outbox(commands::outbox::OutboxCommand),
+    /// Webhook endpoints that receive the workspace's events.
+    #[command(subcommand)]
+    Webhook(commands::outbox::WebhookCommand),
     /// Seed a realistic workspace in a fresh directory and walk through the whole process.
     Demo(demo::DemoArgs),
 }
@@ -193,6 +199,8 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
                 Command::Import(args) => customers::import(&ctx, args).await,
                 Command::Report(args) => report::run(&ctx, args).await,
                 Command::Sla => actions::sla(&ctx).await,
+                Command::Outbox(c) => outbox::outbox(&ctx, c).await,
+                Command::Webhook(c) => outbox::webhook(&ctx, c).await,
                 // Handled above, before the store is opened.
                 Command::Init(_) | Command::Demo(_) => Ok(ExitCode::SUCCESS),
             };

@@ -149,5 +149,13 @@ pub(crate) async fn request(ctx: &Ctx, command: RequestCommand) -> CliResult<Exi
     );
     let calendar = session.settings().await?.sla.calendar;
     println!("business time: {}", show::times(&r, &calendar));
+    let deliveries = session.deliveries(r.id.0).await?;
+    if !deliveries.is_empty() {
+        println!("deliveries (what was sent to whom, and what became of it):");
+        println!(
+            "{}",
+            super::outbox::deliveries_table(ctx, &dir, &deliveries, false)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@ pub(crate) mod actions;
 pub(crate) mod cartable;
 pub(crate) mod customers;
 pub(crate) mod intake;
+pub(crate) mod outbox;
 pub(crate) mod report;
 pub(crate) mod rules;
 pub(crate) mod setup;
