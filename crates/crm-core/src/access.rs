@@ -15,6 +15,7 @@
 //! | record a satisfaction rating | yes | no | yes | no | yes |
 //! | configure routing, service levels, departments' assignment | no | no | no | yes | no |
 //! | read reports | yes | no | yes | yes | no |
+//! | set and remove message templates | no | no | no | yes | no |
 
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -53,6 +54,8 @@ pub enum Permission {
     ConfigureCartable,
     /// Read reports.
     ReadReports,
+    /// Set and remove the workspace's message templates.
+    ManageTemplates,
 }
 
 /// The acting party of a session: a staff member (with their stored roles) or the system.
@@ -124,7 +127,7 @@ impl Principal {
             }
             MergeCustomers => any(&[Role::Officer, Role::Manager, Role::Admin]),
             DeleteCustomer | ReadAudit => any(&[Role::Manager, Role::Admin]),
-            ManageStaff | ConfigureCartable => staff.has_role(Role::Admin),
+            ManageStaff | ConfigureCartable | ManageTemplates => staff.has_role(Role::Admin),
             Intake | ReviewRequests | RateRequests => any(&[Role::Officer, Role::Manager]),
             WorkRequests => any(&[Role::Officer, Role::Manager, Role::Agent]),
             ReadReports => any(&[Role::Officer, Role::Manager, Role::Admin]),
