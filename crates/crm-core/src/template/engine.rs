@@ -41,16 +41,37 @@ fn invalid(part: &str, e: &minijinja::Error) -> Error {
     Error::invalid(format!("template.{part}"), e.to_string())
 }
 
-/// Compiles the three parts without rendering them.
+/// Compiles the three parts, then renders each with an empty context to catch what only
+/// shows when run but does not depend on the context: a filter, test or function that does
+/// not exist, wrong arguments to one, a loop that runs out of fuel. (What sits in a branch
+/// the empty context does not take is only found when a message takes it.)
 pub(super) fn compile(sources: Sources<'_>) -> Result<()> {
+    use minijinja::ErrorKind as K;
     let env = environment(Language::default());
-    env.template_from_named_str("subject", sources.subject)
-        .map_err(|e| invalid("subject", &e))?;
-    env.template_from_named_str("text", sources.text)
-        .map_err(|e| invalid("text", &e))?;
-    if let Some(html) = sources.html {
-        env.template_from_named_str(HTML, html)
-            .map_err(|e| invalid("html", &e))?;
+    let empty = Value::from_serialize(serde_json::Map::new());
+    let parts = [
+        ("subject", Some(sources.subject)),
+        ("text", Some(sources.text)),
+        (HTML, sources.html),
+    ];
+    for (name, source) in parts {
+        let Some(source) = source else { continue };
+        let template = env
+            .template_from_named_str(name, source)
+            .map_err(|e| invalid(name, &e))?;
+        if let Err(e) = template.render(&empty) {
+            if matches!(
+                e.kind(),
+                K::UnknownFilter
+                    | K::UnknownTest
+                    | K::UnknownFunction
+                    | K::TooManyArguments
+                    | K::MissingArgument
+                    | K::OutOfFuel
+            ) {
+                return Err(invalid(name, &e));
+            }
+        }
     }
     Ok(())
 }
@@ -61,11 +82,12 @@ pub(super) fn render(
     language: Language,
     context: &serde_json::Value,
 ) -> Result<Rendered> {
-    if !(context.is_object() || context.is_null()) {
-        return Err(Error::invalid("context", "must be a JSON object"));
-    }
+    let ctx = match context {
+        serde_json::Value::Object(_) => Value::from_serialize(context),
+        serde_json::Value::Null => Value::from_serialize(serde_json::Map::new()),
+        _ => return Err(Error::invalid("context", "must be a JSON object")),
+    };
     let env = environment(language);
-    let ctx = Value::from_serialize(context);
     let part = |name: &'static str, source| {
         env.template_from_named_str(name, source)
             .and_then(|t| t.render(&ctx))

@@ -84,10 +84,12 @@ pub fn render(
 /// Checks a template before it is stored: its event name (1 to [`MAX_EVENT`] characters of
 /// `a-z`, `0-9`, `.`, `_`, `-`, not starting or ending with a dot), the sizes of its sources
 /// (the subject at most [`MAX_SUBJECT`] characters, the text and HTML at most [`MAX_BODY`])
-/// and that all three compile.
+/// and that all three compile, and render with an empty context without naming a filter,
+/// test or function that does not exist, passing one wrong arguments, or running a loop out of
+/// fuel.
 ///
-/// A template can compile and still fail when rendered (a filter that does not exist is only
-/// looked up then).
+/// What the empty context does not reach (a branch it does not take) or depends on the
+/// values (adding text to a number) can still fail when a message is rendered.
 ///
 /// # Errors
 /// [`Error::Invalid`] naming the part at fault (`template.event`, `template.subject`,

@@ -313,21 +313,32 @@ fn broken_templates_are_invalid() {
     let mut long = custom("s", "t", None);
     long.subject = "x".repeat(MAX_SUBJECT + 1);
     assert!(is_invalid(validate(&long), "template.subject"));
-    // What compiles can still fail when rendered: a missing filter, a runaway loop.
-    let context = json!({});
+    // What only shows when run, whatever the context: a missing filter, a runaway loop.
     let unknown = custom("s", "{{ x|no_such_filter }}", None);
-    assert!(is_invalid(
-        render("x", Language::English, &context, Some(&unknown)),
-        "template.text"
-    ));
+    assert!(is_invalid(validate(&unknown), "template.text"));
     let runaway = custom(
         "s",
-        "{% for a in range(10000) %}{% for b in range(10000) %}.{% endfor %}{% endfor %}",
-        None,
+        "t",
+        Some("{% for a in range(10000) %}{% for b in range(10000) %}.{% endfor %}{% endfor %}"),
     );
+    assert!(is_invalid(validate(&runaway), "template.html"));
+    assert!(is_invalid(
+        validate(&custom("{{ x|replace }}", "t", None)),
+        "template.subject"
+    ));
+    // Type errors depend on the values: not refused up front.
+    validate(&custom("{{ number + 1 }}", "t", None)).unwrap();
+    // In a branch the empty context does not take, a missing filter is found when rendered.
+    let hidden = custom("s", "{% if flag %}{{ x|no_such_filter }}{% endif %}", None);
+    validate(&hidden).unwrap();
+    let context = json!({"flag": true});
+    assert!(is_invalid(
+        render("x", Language::English, &context, Some(&hidden)),
+        "template.text"
+    ));
     assert!(is_invalid(
         render("x", Language::English, &context, Some(&runaway)),
-        "template.text"
+        "template.html"
     ));
     assert!(is_invalid(
         render("x", Language::English, &json!([1, 2]), None),
@@ -349,6 +360,34 @@ fn stored_template_key_and_kind() {
     json.as_object_mut().unwrap().remove("html");
     let back: MessageTemplate = serde_json::from_value(json).unwrap();
     assert_eq!(back.html, None);
+}
+
+#[test]
+fn shipped_templates_take_values_of_any_json_type() {
+    let kinds = [
+        json!(null),
+        json!(true),
+        json!(-3),
+        json!(2.5),
+        json!(u64::MAX),
+        json!([1, "<a>"]),
+        json!({"k": "<v>"}),
+        json!(""),
+    ];
+    for value in kinds {
+        let context = Value::Object(
+            KEYS.iter()
+                .map(|k| ((*k).to_owned(), value.clone()))
+                .collect(),
+        );
+        for event in shipped_events() {
+            for language in Language::ALL {
+                let mail = render(event, language, &context, None);
+                let mail = mail.unwrap_or_else(|e| panic!("{event} {language:?} {value}: {e}"));
+                assert!(!mail.html.contains("<a>") && !mail.html.contains("<v>"));
+            }
+        }
+    }
 }
 
 /// The keys any shipped template reads.
