@@ -15,6 +15,7 @@
 //! | record a satisfaction rating | yes | no | yes | no | yes |
 //! | configure routing, service levels, departments' assignment | no | no | no | yes | no |
 //! | read reports | yes | no | yes | yes | no |
+//! | set and remove message templates | no | no | no | yes | no |
 
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -55,6 +56,8 @@ pub enum Permission {
     ReadReports,
     /// See the outbox (what was sent to whom and what became of it) and replay messages.
     ManageDelivery,
+    /// Set and remove the workspace's message templates.
+    ManageTemplates,
 }
 
 /// The acting party of a session: a staff member (with their stored roles) or the system.
@@ -126,7 +129,7 @@ impl Principal {
             }
             MergeCustomers => any(&[Role::Officer, Role::Manager, Role::Admin]),
             DeleteCustomer | ReadAudit => any(&[Role::Manager, Role::Admin]),
-            ManageStaff | ConfigureCartable => staff.has_role(Role::Admin),
+            ManageStaff | ConfigureCartable | ManageTemplates => staff.has_role(Role::Admin),
             Intake | ReviewRequests | RateRequests => any(&[Role::Officer, Role::Manager]),
             WorkRequests => any(&[Role::Officer, Role::Manager, Role::Agent]),
             ReadReports => any(&[Role::Officer, Role::Manager, Role::Admin]),

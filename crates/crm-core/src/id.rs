@@ -76,6 +76,10 @@ typed_id!(
     /// A notification in the outbox.
     OutboxId
 );
+typed_id!(
+    /// A workspace's own message template.
+    TemplateId
+);
 
 /// Makes UUID v7 ids from the service clock's time and a random generator.
 ///

@@ -6,6 +6,7 @@
 //! - Contracts: [`store::Store`] (one atomic commit of a whole change, and the reads) and
 //!   [`notify::Notifier`] (delivery of outbox messages by the [`notify::Dispatcher`]).
 //! - [`normalize`]: canonical emails, phone numbers, handles and Persian-aware search keys.
+//! - [`template`]: messages rendered per workspace and language (English and Persian shipped).
 
 pub mod access;
 pub mod audit;
@@ -26,6 +27,7 @@ pub mod request;
 pub mod service;
 pub mod staff;
 pub mod store;
+pub mod template;
 pub mod worker;
 pub mod workspace;
 

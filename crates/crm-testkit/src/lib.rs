@@ -102,6 +102,7 @@ macro_rules! store_conformance_tests {
             a_new_kind_needs_no_store_code,
             snapshots_never_mix_commits,
             readers_never_see_damage_while_records_go,
+            templates_override_per_workspace,
         );
     };
     (@tests $make:path; $($check:ident),* $(,)?) => {

@@ -9,6 +9,7 @@ use crate::outbox::OutboxMessage;
 use crate::record::Entity;
 use crate::request::{Request, RoutingRule};
 use crate::staff::{Department, Staff};
+use crate::template::MessageTemplate;
 use crate::workspace::Workspace;
 
 impl RecordKind {
@@ -32,6 +33,8 @@ impl RecordKind {
     pub const ROUTING_RULE: RecordKind = RoutingRule::KIND;
     /// [`Counter`].
     pub const COUNTER: RecordKind = Counter::KIND;
+    /// [`MessageTemplate`].
+    pub const MESSAGE_TEMPLATE: RecordKind = MessageTemplate::KIND;
 
     /// Every kind crm-core declares.
     pub const BUILTIN: &'static [RecordKind] = &[
@@ -45,6 +48,7 @@ impl RecordKind {
         Self::REQUEST,
         Self::ROUTING_RULE,
         Self::COUNTER,
+        Self::MESSAGE_TEMPLATE,
     ];
 }
 

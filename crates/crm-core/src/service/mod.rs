@@ -24,6 +24,7 @@ mod review;
 mod routing;
 mod service_levels;
 mod staff;
+mod templates;
 mod transition;
 mod view;
 mod web_form;

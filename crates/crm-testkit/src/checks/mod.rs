@@ -11,6 +11,7 @@ mod outbox;
 mod queries;
 mod race;
 mod records;
+mod templates;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
 pub use cartable::{
@@ -37,6 +38,7 @@ pub use records::{
     a_new_kind_needs_no_store_code, readers_never_see_damage_while_records_go,
     snapshots_never_mix_commits,
 };
+pub use templates::templates_override_per_workspace;
 
 use crm_core::customer::CustomerFilter;
 use crm_core::store::PageRequest;

@@ -1,0 +1,143 @@
+//! A workspace's own message templates, and rendering messages with them.
+
+use super::{RetryOn, Session, retry_on_conflict};
+use crate::access::Permission;
+use crate::audit::AuditAction;
+use crate::error::Result;
+use crate::id::TemplateId;
+use crate::record::{RecordKind, RecordRef};
+use crate::store::{Commit, StoreExt};
+use crate::template::{self, Language, MessageTemplate, Rendered};
+use uuid::Uuid;
+
+impl Session {
+    /// Sets the workspace's own template for `event` in `language` (administrators): creates
+    /// it, or replaces the one there is (same id, next version). The sources are minijinja
+    /// (see [`crate::template`]); `html` `None` makes the HTML from the rendered text.
+    ///
+    /// The template is checked first ([`template::validate`]): one that does not compile is
+    /// refused and nothing is stored. Audited as created or updated, naming its key.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unauthorized`] unless an administrator; [`crate::Error::Invalid`] for
+    /// a bad event name, a source too long or that does not compile.
+    pub async fn set_template(
+        &self,
+        event: &str,
+        language: Language,
+        subject: &str,
+        text: &str,
+        html: Option<&str>,
+    ) -> Result<MessageTemplate> {
+        self.check(Permission::ManageTemplates, None)?;
+        let draft = MessageTemplate {
+            id: TemplateId(Uuid::nil()),
+            version: 1,
+            event: event.to_owned(),
+            language,
+            subject: subject.to_owned(),
+            text: text.to_owned(),
+            html: html.map(str::to_owned),
+            updated_at: self.now(),
+        };
+        template::validate(&draft)?;
+        let draft = &draft;
+        // A racing first set claims the key: read again and replace it.
+        retry_on_conflict(RetryOn::AnyConflict, move || async move {
+            let key = MessageTemplate::key_for(&draft.event, draft.language);
+            let stored = self
+                .store()
+                .holder_of::<MessageTemplate>(self.ws, &key)
+                .await?;
+            let (id, version, action) = match stored {
+                Some(old) => (old.id, old.version + 1, AuditAction::Updated),
+                None => (TemplateId(self.new_id()), 1, AuditAction::Created),
+            };
+            let template = MessageTemplate {
+                id,
+                version,
+                updated_at: self.now(),
+                ..draft.clone()
+            };
+            let mut commit = Commit::new();
+            commit.put(template.clone());
+            self.audit(&mut commit, action, template_ref(id), &key);
+            self.commit(commit).await?;
+            Ok(template)
+        })
+        .await
+    }
+
+    /// The workspace's own template for `event` in `language`, if it has one (any actor).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn template(
+        &self,
+        event: &str,
+        language: Language,
+    ) -> Result<Option<MessageTemplate>> {
+        let key = MessageTemplate::key_for(event, language);
+        self.store().holder_of(self.ws, &key).await
+    }
+
+    /// Every template of the workspace's own, by event then language (any actor).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn templates(&self) -> Result<Vec<MessageTemplate>> {
+        let mut all: Vec<MessageTemplate> = self.store().all(self.ws).await?;
+        all.sort_by(|a, b| (&a.event, a.language).cmp(&(&b.event, b.language)));
+        Ok(all)
+    }
+
+    /// Removes the workspace's own template for `event` in `language` (administrators), so
+    /// the shipped one is used again. `false` when there was none. Audited as deleted.
+    ///
+    /// # Errors
+    /// [`crate::Error::Unauthorized`] unless an administrator.
+    pub async fn remove_template(&self, event: &str, language: Language) -> Result<bool> {
+        self.check(Permission::ManageTemplates, None)?;
+        // A racing replace raises the version: read again and remove the new one.
+        retry_on_conflict(RetryOn::StaleVersion, move || async move {
+            let Some(stored) = self.template(event, language).await? else {
+                return Ok(false);
+            };
+            let mut commit = Commit::new();
+            commit.delete_of::<MessageTemplate>(stored.id.0, stored.version);
+            let key = MessageTemplate::key_for(event, language);
+            self.audit(
+                &mut commit,
+                AuditAction::Deleted,
+                template_ref(stored.id),
+                &key,
+            );
+            self.commit(commit).await?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Renders `event` in `language` with `context` (a JSON object) using the workspace's
+    /// own template for them, or else the shipped one (see [`template::render`]) (any actor).
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] when the context is not an object or the template fails to
+    /// render; storage errors.
+    pub async fn render_message(
+        &self,
+        event: &str,
+        language: Language,
+        context: &serde_json::Value,
+    ) -> Result<Rendered> {
+        let custom = self.template(event, language).await?;
+        template::render(event, language, context, custom.as_ref())
+    }
+}
+
+fn template_ref(id: TemplateId) -> RecordRef {
+    RecordRef {
+        kind: RecordKind::MESSAGE_TEMPLATE,
+        id: id.0,
+    }
+}
