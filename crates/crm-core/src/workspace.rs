@@ -4,6 +4,7 @@ mod indexes;
 
 use crate::id::WorkspaceId;
 use crate::request::SlaPolicy;
+use crate::template::Language;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -42,6 +43,10 @@ pub struct WorkspaceSettings {
     /// The webhook endpoints events are POSTed to.
     #[serde(default)]
     pub webhooks: Vec<WebhookEndpoint>,
+    /// The language messages to staff are written in, and to customers when their own
+    /// language cannot be told from their message; `None`: Persian in Iran, else English.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 /// A URL that receives the workspace's events, signed by the Standard Webhooks scheme.
@@ -84,6 +89,17 @@ impl WebhookEndpoint {
     }
 }
 
+impl WorkspaceSettings {
+    /// The workspace's language: the setting, else Persian for the region `IR`, else English.
+    pub fn language(&self, region: crate::normalize::Region) -> Language {
+        self.language.unwrap_or(if region.code() == "IR" {
+            Language::Persian
+        } else {
+            Language::English
+        })
+    }
+}
+
 fn default_window() -> u32 {
     24 * 60
 }
@@ -99,6 +115,7 @@ impl Default for WorkspaceSettings {
             intake_window_minutes: default_window(),
             max_hops: default_max_hops(),
             webhooks: Vec::new(),
+            language: None,
         }
     }
 }

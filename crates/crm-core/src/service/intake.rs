@@ -318,7 +318,8 @@ impl Session {
             if !joined {
                 request.number = self.take_number(&mut numbered).await?;
             }
-            self.finish_intake(&mut numbered, m, &request, interaction.as_ref(), action)?;
+            self.finish_intake(&mut numbered, m, &request, interaction.as_ref(), action)
+                .await?;
             match self.commit(numbered).await {
                 Ok(()) => break,
                 Err(Error::Conflict(Conflict::StaleVersion { kind, .. }))
@@ -390,7 +391,7 @@ impl Session {
 
     /// Adds what names the request by number to `commit`: the message's interaction and its
     /// audit entry, the request's audit entry, the notifications, the request itself.
-    fn finish_intake(
+    async fn finish_intake(
         &self,
         commit: &mut Commit,
         m: &InboundMessage,
@@ -422,7 +423,7 @@ impl Session {
             AuditAction::Reopened => "request.reopened",
             _ => "request.customer_wrote",
         };
-        self.notify_request(commit, request, event, &[])?;
+        self.notify_request(commit, request, event, &[]).await?;
         let public = match action {
             AuditAction::Created => "request.created",
             AuditAction::Reopened => "request.reopened",

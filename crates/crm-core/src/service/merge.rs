@@ -8,7 +8,7 @@ use crate::customer::{Customer, LifecycleStage, Party};
 use crate::error::{Error, Result};
 use crate::id::CustomerId;
 use crate::limits::{self, MAX_CONTACTS};
-use crate::outbox::{Notification, Recipient};
+use crate::outbox::Recipient;
 use crate::store::{Commit, MAX_PAGE, PageRequest, StoreExt};
 
 impl Session {
@@ -128,18 +128,19 @@ impl Session {
             {
                 continue;
             }
-            let mut notification = Notification::new(
-                Recipient::Staff { staff: owner },
-                "customer.merged",
-                format!("Customers merged: {}", win.display_name()),
-                format!(
-                    "{} ({}) was merged into {} ({}).",
-                    lose.display_name(),
-                    lose.id,
-                    win.display_name(),
-                    win.id
-                ),
-            );
+            let context = serde_json::json!({
+                "customer_name": lose.display_name(),
+                "into_name": win.display_name(),
+                "actor": self.actor_name(),
+                "at": self.now().to_rfc3339(),
+                "workspace": self.workspace_name.as_ref(),
+                "tz": self.tz.name(),
+            });
+            let rendered = self
+                .render("customer.merged", self.language, &context)
+                .await;
+            let mut notification =
+                rendered.notification(Recipient::Staff { staff: owner }, "customer.merged");
             notification.record = Some(customer_ref(win.id));
             self.queue(commit, notification);
         }

@@ -218,6 +218,9 @@ pub struct Session {
     region: Region,
     principal: Principal,
     webhooks: Arc<[crate::workspace::WebhookEndpoint]>,
+    workspace_name: Arc<str>,
+    language: crate::template::Language,
+    tz: chrono_tz::Tz,
 }
 
 impl Session {
@@ -229,6 +232,9 @@ impl Session {
             region,
             principal,
             webhooks: workspace.settings.webhooks.clone().into(),
+            workspace_name: workspace.name.as_str().into(),
+            language: workspace.settings.language(region),
+            tz: workspace.settings.sla.calendar.tz,
         }
     }
 

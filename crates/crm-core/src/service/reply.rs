@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::id::{InteractionId, RequestId};
 use crate::interaction::{Direction, Interaction};
 use crate::limits::{self};
-use crate::outbox::{Notification, Purpose, Recipient};
+use crate::outbox::{Purpose, Recipient};
 use crate::record::Entity;
 use crate::request::{Reply, Request, RequestAction, Satisfaction};
 use crate::store::{Commit, StoreExt};
@@ -46,51 +46,74 @@ impl Session {
         } else {
             (None, Vec::new())
         };
+        let answer_text = request.answer.as_ref().map_or("", |a| a.text.as_str());
+        let language = self.customer_language(&[answer_text, &request.subject]);
+        let mut context = self.request_context(&request);
+        context["customer_name"] = customer.display_name().into();
+        context["answer"] = answer_text.into();
+        let reply_text = self.render("request.reply", language, &context).await;
+        let survey_text = self
+            .render("request.satisfaction_survey", language, &context)
+            .await;
         let interaction_id = InteractionId(self.new_id());
         let mut extra = Commit::new();
         let request = self
-            .transition_with(id, version, RequestAction::Reply, AuditAction::Replied, "", &mut extra, |s, r, extra| {
-                let me = s.require_reviewer(r)?;
-                let answer = r.answer.clone().ok_or_else(|| Error::invalid("answer", "no answer"))?;
-                let now = s.now();
-                extra.put(Interaction {
-                    id: interaction_id,
-                    version: 1,
-                    customer: customer.id,
-                    channel,
-                    direction: Direction::Outbound,
-                    occurred_at: now,
-                    subject: Some(format!("Re: {} [#{}]", r.subject, r.number)),
-                    body: answer.text.clone(),
-                    staff: Some(me),
-                    external_id: None,
-                    attachments: Vec::new(),
-                    recorded_at: now,
-                });
-                let to_customer = |event: &str, subject: String, body: String| {
-                    let recipient = Recipient::Customer { customer: customer.id, channel, address: address.clone() };
-                    let mut n = Notification::new(recipient, event, subject, body);
-                    n.record = Some(request_ref(r.id));
-                    n
-                };
-                let mut reply = to_customer("request.reply", format!("Re: {} [#{}]", r.subject, r.number), answer.text);
-                reply.in_reply_to = in_reply_to.clone();
-                reply.references = references.clone();
-                s.queue(extra, reply);
-                // The survey is a follow-up the customer did not ask for: it needs consent.
-                let mut survey = to_customer(
-                    "request.satisfaction_survey",
-                    format!("How did we do? [#{}]", r.number),
-                    "Please rate our answer from 1 (bad) to 5 (excellent) / لطفاً از ۱ تا ۵ امتیاز دهید".into(),
-                );
-                survey.purpose = Purpose::Service;
-                survey.references = references.clone();
-                s.queue(extra, survey);
-                r.messages.push(interaction_id);
-                r.reply = Some(Reply { channel, interaction: interaction_id, by: me, at: now });
-                r.sla.resolve(now);
-                Ok(())
-            })
+            .transition_with(
+                id,
+                version,
+                RequestAction::Reply,
+                AuditAction::Replied,
+                "",
+                &mut extra,
+                |s, r, extra| {
+                    let me = s.require_reviewer(r)?;
+                    let answer = r
+                        .answer
+                        .clone()
+                        .ok_or_else(|| Error::invalid("answer", "no answer"))?;
+                    let now = s.now();
+                    extra.put(Interaction {
+                        id: interaction_id,
+                        version: 1,
+                        customer: customer.id,
+                        channel,
+                        direction: Direction::Outbound,
+                        occurred_at: now,
+                        subject: Some(reply_text.subject.clone()),
+                        body: answer.text.clone(),
+                        staff: Some(me),
+                        external_id: None,
+                        attachments: Vec::new(),
+                        recorded_at: now,
+                    });
+                    let recipient = Recipient::Customer {
+                        customer: customer.id,
+                        channel,
+                        address: address.clone(),
+                    };
+                    let mut reply = reply_text.notification(recipient.clone(), "request.reply");
+                    reply.record = Some(request_ref(r.id));
+                    reply.in_reply_to = in_reply_to.clone();
+                    reply.references = references.clone();
+                    s.queue(extra, reply);
+                    // The survey is a follow-up the customer did not ask for: it needs consent.
+                    let mut survey =
+                        survey_text.notification(recipient, "request.satisfaction_survey");
+                    survey.record = Some(request_ref(r.id));
+                    survey.purpose = Purpose::Service;
+                    survey.references = references.clone();
+                    s.queue(extra, survey);
+                    r.messages.push(interaction_id);
+                    r.reply = Some(Reply {
+                        channel,
+                        interaction: interaction_id,
+                        by: me,
+                        at: now,
+                    });
+                    r.sla.resolve(now);
+                    Ok(())
+                },
+            )
             .await?;
         Ok(request)
     }

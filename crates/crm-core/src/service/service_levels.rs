@@ -76,7 +76,7 @@ impl Session {
                 request_ref(r.id),
                 &format!("{what} due {due}"),
             );
-            self.notify_request(&mut commit, &r, event, &[])?;
+            self.notify_request(&mut commit, &r, event, &[]).await?;
             commit.put(r);
             match self.commit(commit).await {
                 Err(e) if e.is_conflict() => {}

@@ -121,7 +121,8 @@ impl Session {
                 request_ref(id),
                 &r.holder.to_string(),
             );
-            self.notify_request(&mut commit, &r, "request.escalated", &[])?;
+            self.notify_request(&mut commit, &r, "request.escalated", &[])
+                .await?;
         }
         let author = r
             .answer
@@ -133,7 +134,8 @@ impl Session {
             &r,
             &format!("request.{}", audit.as_str()),
             author.as_slice(),
-        )?;
+        )
+        .await?;
         self.emit(
             &mut commit,
             &format!("request.{}", audit.as_str()),
