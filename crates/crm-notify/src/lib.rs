@@ -9,3 +9,5 @@
 //! - [`router`]: one notifier that hands each message to the notifier of its channel.
 
 pub mod router;
+#[cfg(feature = "sms")]
+pub mod sms;
