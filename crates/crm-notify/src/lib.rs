@@ -11,3 +11,5 @@
 pub mod router;
 #[cfg(feature = "sms")]
 pub mod sms;
+#[cfg(feature = "webhooks")]
+pub mod webhook;
