@@ -8,7 +8,7 @@ use crm_core::notify::{DeliveryReport, Destination, Notifier, NotifyError, Recei
 use crm_core::outbox::OutboxMessage;
 
 /// Delivers messages to customers on [`Channel::Sms`] through an [`SmsGateway`]: the
-/// notification's plain-text `body` is sent to the customer's number, and the receipt records
+/// notification's plain-text `body` (leading and trailing white space trimmed) is sent to the customer's number, and the receipt records
 /// the gateway's message id and the number of parts ([`segments`]). Delivery reports come
 /// from [`SmsGateway::status`].
 ///
