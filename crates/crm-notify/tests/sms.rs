@@ -105,7 +105,10 @@ async fn a_persian_reply_is_sent_in_ucs2_parts_and_reported_delivered() {
     assert_eq!(sent.method, "POST");
     assert_eq!(sent.path, format!("/v1/{KEY}/sms/send.json"));
     assert_eq!(sent.fields["receptor"], NUMBER);
-    assert_eq!(sent.fields["message"], text, "the Persian text arrived intact");
+    assert_eq!(
+        sent.fields["message"], text,
+        "the Persian text arrived intact"
+    );
     assert_eq!(sent.fields["sender"], "10004346");
 
     let stored = support::desk::load(&store, ws, id).await;
@@ -119,7 +122,10 @@ async fn a_persian_reply_is_sent_in_ucs2_parts_and_reported_delivered() {
     desk.clock.advance(Duration::minutes(3));
     let report = dispatcher.check_reports(ws, 10).await.unwrap();
     assert_eq!(report.reported, 0);
-    assert_eq!(support::desk::load(&store, ws, id).await.status, OutboxStatus::Sent);
+    assert_eq!(
+        support::desk::load(&store, ws, id).await.status,
+        OutboxStatus::Sent
+    );
     assert_eq!(
         fake.requests().last().unwrap().fields["messageid"],
         provider_ref
@@ -156,8 +162,14 @@ async fn reports_of_failure_and_of_a_blocked_number_end_failed_and_bounced() {
         RetryPolicy::default(),
     );
     assert_eq!(dispatcher.dispatch_due(ws, 10).await.unwrap().sent, 2);
-    let ref_a = support::desk::load(&store, ws, a).await.provider_ref.unwrap();
-    let ref_b = support::desk::load(&store, ws, b).await.provider_ref.unwrap();
+    let ref_a = support::desk::load(&store, ws, a)
+        .await
+        .provider_ref
+        .unwrap();
+    let ref_b = support::desk::load(&store, ws, b)
+        .await
+        .provider_ref
+        .unwrap();
     fake.set_status(&ref_a, 11); // not delivered: the phone stayed off
     fake.set_status(&ref_b, 14); // blocked by the recipient
     desk.clock.advance(Duration::minutes(3));
@@ -251,7 +263,10 @@ async fn gateway_answers_map_to_temporary_bounced_and_permanent() {
             .deliver(ws(), &message("hi", NUMBER), &destination(NUMBER))
             .await
             .unwrap_err();
-        assert!(matches!(error, NotifyError::Temporary(_)), "{status}: {error}");
+        assert!(
+            matches!(error, NotifyError::Temporary(_)),
+            "{status}: {error}"
+        );
     }
     fake.fail_with(None);
 
@@ -286,7 +301,11 @@ async fn gateway_answers_map_to_temporary_bounced_and_permanent() {
         .await
         .unwrap_err();
     assert!(matches!(error, NotifyError::Permanent(_)), "{error}");
-    assert_eq!(fake.requests().len(), 5, "the refused ones never reached the gateway");
+    assert_eq!(
+        fake.requests().len(),
+        5,
+        "the refused ones never reached the gateway"
+    );
 }
 
 #[tokio::test]
@@ -333,7 +352,9 @@ async fn the_api_key_shows_in_no_error_debug_output_or_log_line() {
     texts.push(format!("{receipt:?}"));
     let logged = capture.lines();
     assert!(
-        logged.iter().any(|l| l.contains("SMS handed to the gateway")),
+        logged
+            .iter()
+            .any(|l| l.contains("SMS handed to the gateway")),
         "the capture sees the notifier's log: {logged:?}"
     );
     texts.extend(logged);
@@ -345,7 +366,10 @@ async fn the_generic_gateway_fills_its_template_and_reads_the_id() {
     // The fake Kavenegar answers JSON with entries[0].messageid: a generic gateway pointed at
     // it with a template and a JSON pointer reads the same id.
     let fake = FakeKavenegar::start(KEY).await;
-    let template = format!("{}/v1/{KEY}/sms/send.json?receptor={{to}}&message={{text}}", fake.url);
+    let template = format!(
+        "{}/v1/{KEY}/sms/send.json?receptor={{to}}&message={{text}}",
+        fake.url
+    );
     let gateway = HttpGateway::new(template)
         .header("Authorization", "Bearer TOKEN-123")
         .message_id_pointer("/entries/0/messageid")

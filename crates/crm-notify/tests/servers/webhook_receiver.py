@@ -5,7 +5,8 @@ Each POST is verified with the `standardwebhooks` package against the secret(s) 
 --secret, recorded as one JSON line in --log ({"verified", "error", "id", "timestamp",
 "signature", "content_type", "body", "status"}), and answered 204 when verified, 401 when
 not. --fail-first N answers 500 to the first N requests (recorded and verified all the same);
---sleep S waits S seconds before answering; --redirect URL answers 307 to URL.
+--sleep S waits S seconds before answering; --redirect URL answers 307 to URL; --answer N
+answers N to everything.
 
 Prints "PORT <n>" on stdout once listening (--port 0 picks a free port).
 Used by crates/crm-notify/tests/webhook.rs.
@@ -29,6 +30,7 @@ def main() -> None:
     parser.add_argument("--fail-first", type=int, default=0)
     parser.add_argument("--sleep", type=float, default=0.0)
     parser.add_argument("--redirect", default=None)
+    parser.add_argument("--answer", type=int, default=None)
     args = parser.parse_args()
 
     verifiers = [Webhook(s) for s in args.secret]
@@ -55,7 +57,9 @@ def main() -> None:
                     break
                 except Exception as e:  # noqa: BLE001 - recorded for the test
                     error = f"{type(e).__name__}: {e}"
-            if args.redirect:
+            if args.answer is not None:
+                status = args.answer
+            elif args.redirect:
                 status = 307
             elif seen <= args.fail_first:
                 status = 500

@@ -27,10 +27,12 @@ impl Capture {
     }
 
     fn push(&self, metadata: &Metadata<'_>, line: Line) {
-        self.lines
-            .lock()
-            .unwrap()
-            .push(format!("{} {}:{}", metadata.level(), metadata.target(), line.0));
+        self.lines.lock().unwrap().push(format!(
+            "{} {}:{}",
+            metadata.level(),
+            metadata.target(),
+            line.0
+        ));
     }
 }
 

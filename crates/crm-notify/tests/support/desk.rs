@@ -19,14 +19,22 @@ pub async fn open() -> (Arc<dyn Store>, Desk) {
 pub async fn queue(store: &Arc<dyn Store>, desk: &Desk, notification: Notification) -> OutboxId {
     let id = OutboxId(uuid::Uuid::now_v7());
     let mut commit = Commit::new();
-    commit.put(OutboxMessage::queued(id, crm_core::clock::Clock::now(&*desk.clock), notification));
+    commit.put(OutboxMessage::queued(
+        id,
+        crm_core::clock::Clock::now(&*desk.clock),
+        notification,
+    ));
     store.commit(desk.workspace.id, commit).await.unwrap();
     id
 }
 
 /// The stored message `id`.
 pub async fn load(store: &Arc<dyn Store>, ws: WorkspaceId, id: OutboxId) -> OutboxMessage {
-    store.load::<OutboxMessage>(ws, id.0).await.unwrap().unwrap()
+    store
+        .load::<OutboxMessage>(ws, id.0)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 /// Adds a webhook endpoint to the desk's workspace.

@@ -73,7 +73,11 @@ impl FakeKavenegar {
     /// Makes the status of message `id` be `code` (Kavenegar's codes: 1 queued, 10
     /// delivered, 11 undelivered, 14 blocked, ...).
     pub fn set_status(&self, id: &str, code: u64) {
-        self.state.lock().unwrap().statuses.insert(id.to_owned(), code);
+        self.state
+            .lock()
+            .unwrap()
+            .statuses
+            .insert(id.to_owned(), code);
     }
 
     /// Waits `delay` before answering.
@@ -190,7 +194,10 @@ fn answer(s: &mut State, path: &str, fields: &HashMap<String, String>) -> (u16, 
             if message.is_empty() {
                 return ret(413, "پیام خالی است");
             }
-            if !receptor.trim_start_matches('+').chars().all(|c| c.is_ascii_digit())
+            if !receptor
+                .trim_start_matches('+')
+                .chars()
+                .all(|c| c.is_ascii_digit())
                 || receptor.len() < 11
             {
                 return ret(411, "گیرنده نامعتبر است");
