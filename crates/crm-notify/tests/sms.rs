@@ -104,7 +104,10 @@ async fn a_persian_reply_is_sent_in_ucs2_parts_and_reported_delivered() {
     let sent = &requests[0];
     assert_eq!(sent.method, "POST");
     assert_eq!(sent.path, format!("/v1/{KEY}/sms/send.json"));
-    assert_eq!(sent.fields["receptor"], NUMBER);
+    assert_eq!(
+        sent.fields["receptor"], "09121234567",
+        "in Kavenegar's national form"
+    );
     assert_eq!(
         sent.fields["message"], text,
         "the Persian text arrived intact"

@@ -10,6 +10,11 @@ use std::time::Duration;
 /// `{base}/v1/{API-KEY}/sms/send.json`; `status` asks
 /// `{base}/v1/{API-KEY}/sms/status.json?messageid=...`.
 ///
+/// The receptor is written as Kavenegar's documentation writes numbers: an Iranian E.164
+/// number in its national form (`+989121234567` becomes `09121234567`), any other with the
+/// international prefix `00` (`+447700900123` becomes `00447700900123`); see
+/// [`Kavenegar::receptor`].
+///
 /// The API key is part of every URL, so it never leaves this type: `Debug` shows `***`,
 /// errors are built without the URL (and any text that still carried the key has it blanked
 /// out), and nothing is logged with the URL.
@@ -116,6 +121,27 @@ impl Kavenegar {
         Ok(self)
     }
 
+    /// The receptor Kavenegar is sent for `e164`: `+98...` in national form `0...`, other
+    /// `+...` numbers with `00`, anything else unchanged.
+    ///
+    /// ```
+    /// use crm_notify::sms::Kavenegar;
+    ///
+    /// assert_eq!(Kavenegar::receptor("+989121234567"), "09121234567");
+    /// assert_eq!(Kavenegar::receptor("+447700900123"), "00447700900123");
+    /// assert_eq!(Kavenegar::receptor("09121234567"), "09121234567");
+    /// ```
+    pub fn receptor(e164: &str) -> String {
+        let number = e164.trim();
+        match number.strip_prefix('+') {
+            Some(rest) => match rest.strip_prefix("98") {
+                Some(national) => format!("0{national}"),
+                None => format!("00{rest}"),
+            },
+            None => number.to_owned(),
+        }
+    }
+
     fn url(&self, method: &str) -> String {
         format!("{}/v1/{}/sms/{method}.json", self.base_url, self.api_key)
     }
@@ -216,7 +242,8 @@ pub(crate) fn encode(value: &str) -> String {
 #[async_trait]
 impl SmsGateway for Kavenegar {
     async fn send(&self, to_e164: &str, text: &str) -> Result<SmsSent, SmsError> {
-        let mut form = vec![("receptor", to_e164), ("message", text)];
+        let receptor = Self::receptor(to_e164);
+        let mut form = vec![("receptor", receptor.as_str()), ("message", text)];
         if let Some(sender) = &self.sender {
             form.push(("sender", sender));
         }
