@@ -184,11 +184,20 @@ impl Guard {
     }
 
     /// Checks the scheme of `url` and, when its host is a literal address, that address.
-    /// Returns the URL and its host name when it is a name still to resolve.
+    /// Returns the host name when it is a name still to resolve (the notifier then checks
+    /// every address it resolves to).
     ///
     /// # Errors
     /// [`GuardError::Url`], [`GuardError::Scheme`] or [`GuardError::Address`].
-    pub fn check_url(&self, url: &str) -> Result<(reqwest::Url, Option<String>), GuardError> {
+    pub fn check_url(&self, url: &str) -> Result<Option<String>, GuardError> {
+        self.parse_url(url).map(|(_, name)| name)
+    }
+
+    /// [`Guard::check_url`], with the parsed URL.
+    pub(crate) fn parse_url(
+        &self,
+        url: &str,
+    ) -> Result<(reqwest::Url, Option<String>), GuardError> {
         let parsed = reqwest::Url::parse(url).map_err(|e| GuardError::Url(e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(GuardError::Scheme(parsed.scheme().to_owned()));
@@ -416,9 +425,9 @@ mod tests {
             ),
             "a decimal IPv4 host is read as an address"
         );
-        let (_, name) = guard.check_url("https://hooks.example.com/x").unwrap();
+        let name = guard.check_url("https://hooks.example.com/x").unwrap();
         assert_eq!(name.as_deref(), Some("hooks.example.com"));
-        let (_, name) = guard.check_url("https://8.8.8.8/x").unwrap();
+        let name = guard.check_url("https://8.8.8.8/x").unwrap();
         assert_eq!(name, None);
     }
 }

@@ -166,7 +166,7 @@ impl Notifier for WebhookNotifier {
         let secrets = self.secrets_of(endpoint)?;
         let (url, name) = self
             .guard
-            .check_url(url)
+            .parse_url(url)
             .map_err(|e| NotifyError::permanent(format!("webhook endpoint {endpoint}: {e}")))?;
         if let Some(name) = name {
             // Checked here for a clear, permanent error; the client's resolver checks again
@@ -243,4 +243,66 @@ fn chain(error: &dyn std::error::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_core::id::OutboxId;
+    use crm_core::outbox::{Notification, Recipient};
+
+    fn message(payload: Option<&str>) -> OutboxMessage {
+        let mut n = Notification::new(
+            Recipient::Webhook {
+                endpoint: "crm".into(),
+                url: "https://hooks.example.com/".into(),
+            },
+            "customer.merged",
+            "Merged".into(),
+            "Two customers became one".into(),
+        );
+        n.payload = payload.map(str::to_owned);
+        OutboxMessage::queued(OutboxId(uuid::Uuid::nil()), chrono::Utc::now(), n)
+    }
+
+    #[test]
+    fn the_body_is_the_payload_or_the_event_and_its_text() {
+        assert_eq!(
+            body_of(&message(Some(r#"{"a": 1}"#))).unwrap(),
+            r#"{"a": 1}"#,
+            "byte for byte: the signature covers it"
+        );
+        let fallback: serde_json::Value =
+            serde_json::from_str(&body_of(&message(None)).unwrap()).unwrap();
+        assert_eq!(fallback["type"], "customer.merged");
+        assert_eq!(fallback["data"]["body"], "Two customers became one");
+        let error = body_of(&message(Some("{not json"))).unwrap_err();
+        assert!(matches!(error, NotifyError::Permanent(_)), "{error}");
+    }
+
+    #[tokio::test]
+    async fn a_refused_url_fails_for_good_before_any_request() {
+        let notifier = WebhookNotifier::new(Guard::new())
+            .endpoint("crm", vec![Secret::from_key(b"k").unwrap()]);
+        for url in [
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.0.0.8/hook",
+            "http://[fd00:ec2::254]/",
+            "gopher://example.com/",
+        ] {
+            let to = Destination::Webhook {
+                endpoint: "crm".into(),
+                url: url.into(),
+            };
+            let error = notifier
+                .deliver(WorkspaceId(uuid::Uuid::nil()), &message(None), &to)
+                .await
+                .unwrap_err();
+            assert!(matches!(error, NotifyError::Permanent(_)), "{url}: {error}");
+            assert!(
+                error.to_string().contains("crm"),
+                "names the endpoint: {error}"
+            );
+        }
+    }
 }
