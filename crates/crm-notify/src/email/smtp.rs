@@ -170,7 +170,7 @@ impl SmtpClient {
         let result = match self.transaction(&mut conn, out).await {
             // A kept connection the server has closed meanwhile: once more on a new one.
             Err((Step::MailFrom, Failure::Smtp(e))) if !fresh && e.status().is_none() => {
-                conn.abort().await;
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
                 conn = self.connect().await?;
                 self.transaction(&mut conn, out).await
             }
@@ -185,7 +185,11 @@ impl SmtpClient {
                 Ok(())
             }
             Err((step, failure)) => {
-                conn.abort().await;
+                // A server that did not answer is not asked to QUIT: the connection is
+                // dropped. Others are told QUIT, within the timeout.
+                if !matches!(failure, Failure::Timeout) {
+                    let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
+                }
                 Err(map_failure(step, failure, self.timeout, self.password()))
             }
         }
@@ -220,7 +224,7 @@ impl SmtpClient {
             .await?;
         if let (Tls::StartTls, Some(parameters)) = (self.tls, &self.tls_parameters) {
             if !conn.can_starttls() {
-                conn.abort().await;
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
                 return Err(map_failure(
                     Step::StartTls,
                     Failure::Refused(
@@ -238,7 +242,7 @@ impl SmtpClient {
                 )
                 .await;
             if let Err(e) = upgraded {
-                conn.abort().await;
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
                 return Err(e);
             }
         }
@@ -254,7 +258,7 @@ impl SmtpClient {
                 )
                 .await
             {
-                conn.abort().await;
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
                 return Err(e);
             }
         }
