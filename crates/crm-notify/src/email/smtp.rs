@@ -129,6 +129,9 @@ impl SmtpClient {
             Tls::StartTls | Tls::Implicit => {
                 let mut builder = TlsParameters::builder(host.to_owned());
                 for pem in roots {
+                    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                        return Err("a trusted root certificate is not PEM".to_owned());
+                    }
                     let cert = Certificate::from_pem(pem.as_bytes())
                         .map_err(|e| format!("a trusted root certificate is not PEM: {e}"))?;
                     builder = builder.add_root_certificate(cert);
@@ -242,7 +245,9 @@ impl SmtpClient {
                 )
                 .await;
             if let Err(e) = upgraded {
-                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
+                // Not told QUIT: after a failed handshake lettre has no stream left to
+                // write to (and would panic); the connection is dropped.
+                drop(conn);
                 return Err(e);
             }
         }
