@@ -11,6 +11,11 @@ serve: python3 smtp_sink.py serve --port 0 --dir DIR [--auth USER:PASSWORD]
 
 parse: python3 smtp_sink.py parse FILE
   Prints JSON of the message as Python's email package (policy.default) reads it.
+
+answer: python3 smtp_sink.py answer RECEIVED OUT --from "Name <address>" --body TEXT
+  Writes to OUT the answer a mail client would send to the message RECEIVED: To its From,
+  "Re: " its subject, In-Reply-To its Message-ID, References its References plus its
+  Message-ID, a new Message-ID, the body as UTF-8 text.
 """
 
 import argparse
@@ -152,6 +157,33 @@ def parse(args):
     sys.stdout.write("\n")
 
 
+def answer(args):
+    from email import policy
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+    from email.utils import formatdate, make_msgid
+
+    with open(args.received, "rb") as f:
+        received = BytesParser(policy=policy.default).parse(f)
+    subject = str(received["Subject"])
+    if not subject.lower().startswith("re:"):
+        subject = "Re: " + subject
+    ours = str(received["Message-ID"]).strip()
+    references = str(received.get("References") or "").split()
+    references.append(ours)
+    msg = EmailMessage()
+    msg["From"] = args.sender
+    msg["To"] = str(received["From"])
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="mail.example.com")
+    msg["In-Reply-To"] = ours
+    msg["References"] = " ".join(references)
+    msg.set_content(args.body, charset="utf-8")
+    with open(args.out, "wb") as f:
+        f.write(msg.as_bytes(policy=policy.SMTP))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     sub = parser.add_subparsers(dest="mode", required=True)
@@ -166,11 +198,18 @@ def main():
     s.add_argument("--implicit-tls", action="store_true")
     p = sub.add_parser("parse")
     p.add_argument("file")
+    a = sub.add_parser("answer")
+    a.add_argument("received")
+    a.add_argument("out")
+    a.add_argument("--from", dest="sender", required=True)
+    a.add_argument("--body", required=True)
     args = parser.parse_args()
     if args.mode == "serve":
         serve(args)
-    else:
+    elif args.mode == "parse":
         parse(args)
+    else:
+        answer(args)
 
 
 if __name__ == "__main__":

@@ -137,3 +137,18 @@ pub fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     listener.local_addr().expect("addr").port()
 }
+
+/// Writes to `out` the answer a mail client would send from `from` to the message at
+/// `received` (Python's `email` package: `In-Reply-To` its Message-ID, `References` its
+/// References plus its Message-ID).
+pub fn answer(received: &Path, out: &Path, from: &str, body: &str) {
+    let status = Command::new(python())
+        .arg(SCRIPT)
+        .arg("answer")
+        .arg(received)
+        .arg(out)
+        .args(["--from", from, "--body", body])
+        .status()
+        .expect("run the answer writer");
+    assert!(status.success(), "the answer writer failed");
+}
