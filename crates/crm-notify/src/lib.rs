@@ -8,6 +8,8 @@
 //!   scheme, with a guard against server-side request forgery.
 //! - [`router`]: one notifier that hands each message to the notifier of its channel.
 
+#[cfg(feature = "smtp")]
+pub mod email;
 pub mod router;
 #[cfg(feature = "sms")]
 pub mod sms;

@@ -1,0 +1,321 @@
+//! The SMTP conversation, step by step, so that each failure is mapped by the step it
+//! happened in: a 5xx answer to `RCPT TO` is a bounce, a 5xx to anything else a permanent
+//! failure, any 4xx, a refused connection or a timeout temporary.
+
+use super::config::{Credentials, Tls};
+use super::message::Outgoing;
+use crm_core::notify::NotifyError;
+use lettre::transport::smtp::authentication::{self, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
+use std::fmt;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Connections kept open between deliveries.
+const MAX_IDLE: usize = 8;
+
+/// The step of the conversation a failure happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    Connect,
+    StartTls,
+    Auth,
+    MailFrom,
+    RcptTo,
+    Data,
+    Message,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connecting",
+            Self::StartTls => "STARTTLS",
+            Self::Auth => "AUTH",
+            Self::MailFrom => "MAIL FROM",
+            Self::RcptTo => "RCPT TO",
+            Self::Data => "DATA",
+            Self::Message => "sending the message",
+        })
+    }
+}
+
+/// Why a step failed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// No answer within the timeout.
+    Timeout,
+    /// The server, the network or TLS said no.
+    Smtp(lettre::transport::smtp::Error),
+    /// Something lettre does not say itself (e.g. no STARTTLS offered).
+    Refused(String),
+}
+
+/// Maps a failure in `step` to the dispatcher's error, with `password` blanked out of the
+/// text in case a server echoes it.
+pub(crate) fn map_failure(
+    step: Step,
+    failure: Failure,
+    timeout: Duration,
+    password: Option<&str>,
+) -> NotifyError {
+    let text = |detail: String| redact(format!("SMTP {step}: {detail}"), password);
+    match failure {
+        Failure::Timeout => {
+            NotifyError::temporary(text(format!("no answer within {} ms", timeout.as_millis())))
+        }
+        Failure::Refused(reason) if step == Step::StartTls => NotifyError::temporary(text(reason)),
+        Failure::Refused(reason) => NotifyError::permanent(text(reason)),
+        Failure::Smtp(e) if e.is_transient() => NotifyError::temporary(text(e.to_string())),
+        Failure::Smtp(e) if e.is_permanent() && step == Step::RcptTo => {
+            NotifyError::bounced(text(format!("the recipient was refused: {e}")))
+        }
+        Failure::Smtp(e) if e.is_permanent() => NotifyError::permanent(text(e.to_string())),
+        // Refused connections, broken connections, TLS handshakes, timeouts lettre saw.
+        Failure::Smtp(e) => NotifyError::temporary(text(e.to_string())),
+    }
+}
+
+fn redact(text: String, password: Option<&str>) -> String {
+    match password {
+        Some(p) if !p.is_empty() => text.replace(p, "***"),
+        _ => text,
+    }
+}
+
+/// A client for one SMTP server, keeping a few connections open between deliveries.
+pub(crate) struct SmtpClient {
+    host: String,
+    port: u16,
+    tls: Tls,
+    timeout: Duration,
+    hello: ClientId,
+    tls_parameters: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    idle: Mutex<Vec<AsyncSmtpConnection>>,
+}
+
+impl fmt::Debug for SmtpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpClient")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("timeout", &self.timeout)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpClient {
+    /// A client for `host:port`.
+    ///
+    /// # Errors
+    /// A reason when a trusted root certificate is not PEM or TLS cannot be set up.
+    pub(crate) fn new(
+        host: &str,
+        port: u16,
+        tls: Tls,
+        timeout: Duration,
+        domain: &str,
+        credentials: Option<Credentials>,
+        roots: &[String],
+    ) -> Result<Self, String> {
+        let tls_parameters = match tls {
+            Tls::None => None,
+            Tls::StartTls | Tls::Implicit => {
+                let mut builder = TlsParameters::builder(host.to_owned());
+                for pem in roots {
+                    if !pem.contains("-----BEGIN CERTIFICATE-----") {
+                        return Err("a trusted root certificate is not PEM".to_owned());
+                    }
+                    let cert = Certificate::from_pem(pem.as_bytes())
+                        .map_err(|e| format!("a trusted root certificate is not PEM: {e}"))?;
+                    builder = builder.add_root_certificate(cert);
+                }
+                Some(
+                    builder
+                        .build_rustls()
+                        .map_err(|e| format!("cannot set up TLS: {e}"))?,
+                )
+            }
+        };
+        Ok(Self {
+            host: host.to_owned(),
+            port,
+            tls,
+            timeout,
+            hello: ClientId::Domain(domain.to_owned()),
+            tls_parameters,
+            credentials,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn password(&self) -> Option<&str> {
+        self.credentials.as_ref().map(|c| c.password.expose())
+    }
+
+    /// Hands `out` to the server.
+    ///
+    /// # Errors
+    /// The failure mapped by its step ([`map_failure`]).
+    pub(crate) async fn send(&self, out: &Outgoing) -> Result<(), NotifyError> {
+        let reused = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let fresh = reused.is_none();
+        let mut conn = match reused {
+            Some(conn) => conn,
+            None => self.connect().await?,
+        };
+        let result = match self.transaction(&mut conn, out).await {
+            // A kept connection the server has closed meanwhile: once more on a new one.
+            Err((Step::MailFrom, Failure::Smtp(e))) if !fresh && e.status().is_none() => {
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
+                conn = self.connect().await?;
+                self.transaction(&mut conn, out).await
+            }
+            other => other,
+        };
+        match result {
+            Ok(()) => {
+                let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+                if idle.len() < MAX_IDLE {
+                    idle.push(conn);
+                }
+                Ok(())
+            }
+            Err((step, failure)) => {
+                // A server that did not answer is not asked to QUIT: the connection is
+                // dropped. Others are told QUIT, within the timeout.
+                if !matches!(failure, Failure::Timeout) {
+                    let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
+                }
+                Err(map_failure(step, failure, self.timeout, self.password()))
+            }
+        }
+    }
+
+    async fn step<T, F>(&self, step: Step, future: F) -> Result<T, NotifyError>
+    where
+        F: Future<Output = Result<T, lettre::transport::smtp::Error>>,
+    {
+        timed(self.timeout, future)
+            .await
+            .map_err(|failure| map_failure(step, failure, self.timeout, self.password()))
+    }
+
+    /// Connects, upgrades to TLS when configured, and authenticates.
+    async fn connect(&self) -> Result<AsyncSmtpConnection, NotifyError> {
+        let implicit = match self.tls {
+            Tls::Implicit => self.tls_parameters.clone(),
+            Tls::None | Tls::StartTls => None,
+        };
+        let mut conn = self
+            .step(
+                Step::Connect,
+                AsyncSmtpConnection::connect_tokio1(
+                    (self.host.as_str(), self.port),
+                    Some(self.timeout),
+                    &self.hello,
+                    implicit,
+                    None,
+                ),
+            )
+            .await?;
+        if let (Tls::StartTls, Some(parameters)) = (self.tls, &self.tls_parameters) {
+            if !conn.can_starttls() {
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
+                return Err(map_failure(
+                    Step::StartTls,
+                    Failure::Refused(
+                        "the server does not offer STARTTLS; refusing to send in plain text"
+                            .to_owned(),
+                    ),
+                    self.timeout,
+                    None,
+                ));
+            }
+            let upgraded = self
+                .step(
+                    Step::StartTls,
+                    conn.starttls(parameters.clone(), &self.hello),
+                )
+                .await;
+            if let Err(e) = upgraded {
+                // Not told QUIT: after a failed handshake lettre has no stream left to
+                // write to (and would panic); the connection is dropped.
+                drop(conn);
+                return Err(e);
+            }
+        }
+        if let Some(credentials) = &self.credentials {
+            let lettre_credentials = authentication::Credentials::new(
+                credentials.user.clone(),
+                credentials.password.expose().to_owned(),
+            );
+            if let Err(e) = self
+                .step(
+                    Step::Auth,
+                    conn.auth(&[Mechanism::Plain, Mechanism::Login], &lettre_credentials),
+                )
+                .await
+            {
+                let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
+                return Err(e);
+            }
+        }
+        Ok(conn)
+    }
+
+    /// `MAIL FROM`, `RCPT TO` for each recipient, `DATA` and the message.
+    async fn transaction(
+        &self,
+        conn: &mut AsyncSmtpConnection,
+        out: &Outgoing,
+    ) -> Result<(), (Step, Failure)> {
+        let mut options = Vec::new();
+        if !out.bytes.is_ascii() {
+            if !conn.server_info().supports_feature(Extension::EightBitMime) {
+                return Err((
+                    Step::MailFrom,
+                    Failure::Refused("the server does not take 8-bit messages".to_owned()),
+                ));
+            }
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let from = out.envelope.from().cloned();
+        timed(self.timeout, conn.command(Mail::new(from, options)))
+            .await
+            .map_err(|f| (Step::MailFrom, f))?;
+        for to in out.envelope.to() {
+            timed(
+                self.timeout,
+                conn.command(Rcpt::new(to.clone(), Vec::new())),
+            )
+            .await
+            .map_err(|f| (Step::RcptTo, f))?;
+        }
+        timed(self.timeout, conn.command(Data))
+            .await
+            .map_err(|f| (Step::Data, f))?;
+        timed(self.timeout, conn.message(&out.bytes))
+            .await
+            .map_err(|f| (Step::Message, f))?;
+        Ok(())
+    }
+}
+
+async fn timed<T, F>(timeout: Duration, future: F) -> Result<T, Failure>
+where
+    F: Future<Output = Result<T, lettre::transport::smtp::Error>>,
+{
+    match tokio::time::timeout(timeout, future).await {
+        Err(_) => Err(Failure::Timeout),
+        Ok(Err(e)) if e.is_timeout() => Err(Failure::Timeout),
+        Ok(Err(e)) => Err(Failure::Smtp(e)),
+        Ok(Ok(value)) => Ok(value),
+    }
+}
