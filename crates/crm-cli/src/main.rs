@@ -141,6 +141,11 @@ enum Command {
     /// Run it every few minutes (cron); without --as it runs as the system component
     /// `crm-cli sla`.
     Sla,
+    /// The worker: deliver the outbox (email, SMS, webhooks), follow delivery reports and run
+    /// the periodic jobs (service levels) until Ctrl-C or SIGTERM.
+    ///
+    /// Without --smtp-host, email goes to .eml files in the data directory's mail/ folder.
+    Run(Box<commands::run::RunArgs>),
     /// The outbox: what was sent to whom, and replaying what did not go out.
     #[command(subcommand)]
     Outbox(commands::outbox::OutboxCommand),
@@ -200,6 +205,7 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
                 Command::Report(args) => report::run(&ctx, args).await,
                 Command::Sla => actions::sla(&ctx).await,
                 Command::Outbox(c) => outbox::outbox(&ctx, c).await,
+                Command::Run(args) => run::run(&ctx, &context::data_dir(g), *args).await,
                 Command::Webhook(c) => outbox::webhook(&ctx, c).await,
                 // Handled above, before the store is opened.
                 Command::Init(_) | Command::Demo(_) => Ok(ExitCode::SUCCESS),

@@ -7,6 +7,7 @@ pub(crate) mod intake;
 pub(crate) mod outbox;
 pub(crate) mod report;
 pub(crate) mod rules;
+pub(crate) mod run;
 pub(crate) mod setup;
 pub(crate) mod show;
 pub(crate) mod staff;
