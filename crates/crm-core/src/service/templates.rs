@@ -118,8 +118,12 @@ impl Session {
         .await
     }
 
-    /// Renders `event` in `language` with `context` (a JSON object) using the workspace's
-    /// own template for them, or else the shipped one (see [`template::render`]) (any actor).
+    /// Renders `event` in `language` with `context` (a JSON object) (any actor), with the
+    /// first template found along the fallback chain of [`template::render`] (the event, its
+    /// family's default, `default`), where at each step the workspace's own template comes
+    /// before the shipped one: a workspace's `request.default` is used for
+    /// `request.referred`, but the shipped `request.reply` still wins over it for
+    /// `request.reply`.
     ///
     /// # Errors
     /// [`crate::Error::Invalid`] when the context is not an object or the template fails to
@@ -130,8 +134,16 @@ impl Session {
         language: Language,
         context: &serde_json::Value,
     ) -> Result<Rendered> {
-        let custom = self.template(event, language).await?;
-        template::render(event, language, context, custom.as_ref())
+        for candidate in template::fallback_chain(event) {
+            if let Some(own) = self.template(&candidate, language).await? {
+                return template::render(&candidate, language, context, Some(&own));
+            }
+            if template::is_shipped(&candidate, language) {
+                return template::render(&candidate, language, context, None);
+            }
+        }
+        // `default` is shipped in every language: not reached.
+        template::render(event, language, context, None)
     }
 }
 

@@ -59,8 +59,8 @@ pub(super) fn compile(sources: Sources<'_>) -> Result<()> {
         let template = env
             .template_from_named_str(name, source)
             .map_err(|e| invalid(name, &e))?;
-        if let Err(e) = template.render(&empty) {
-            if matches!(
+        let refused = |e: &minijinja::Error| {
+            matches!(
                 e.kind(),
                 K::UnknownFilter
                     | K::UnknownTest
@@ -68,9 +68,11 @@ pub(super) fn compile(sources: Sources<'_>) -> Result<()> {
                     | K::TooManyArguments
                     | K::MissingArgument
                     | K::OutOfFuel
-            ) {
-                return Err(invalid(name, &e));
-            }
+            )
+        };
+        match template.render(&empty) {
+            Err(e) if refused(&e) => return Err(invalid(name, &e)),
+            _ => {}
         }
     }
     Ok(())

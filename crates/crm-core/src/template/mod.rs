@@ -43,6 +43,7 @@ pub use filters::DEFAULT_TIME_ZONE;
 pub use language::Language;
 pub use rendered::Rendered;
 pub use shipped::shipped_events;
+pub(crate) use shipped::{fallback_chain, is_shipped};
 pub use stored::MessageTemplate;
 
 use crate::error::{Error, Result};

@@ -80,7 +80,7 @@ pub fn shipped_events() -> &'static [&'static str] {
 /// The events tried for `event`, in order: the event itself, its family's default
 /// (`request.default` for `request.*`: the family is the part before the first dot), then
 /// `default`.
-pub(super) fn fallback_chain(event: &str) -> Vec<String> {
+pub(crate) fn fallback_chain(event: &str) -> Vec<String> {
     let mut chain = vec![event.to_owned()];
     if let Some((family, _)) = event.split_once('.') {
         let family_default = format!("{family}.default");
@@ -92,6 +92,11 @@ pub(super) fn fallback_chain(event: &str) -> Vec<String> {
         chain.push("default".to_owned());
     }
     chain
+}
+
+/// Whether a template of exactly `event` in `language` is shipped.
+pub(crate) fn is_shipped(event: &str, language: Language) -> bool {
+    exact(event, language).is_some()
 }
 
 /// The shipped template of exactly `event` in `language`, if there is one.

@@ -188,4 +188,42 @@ pub async fn templates_override_per_workspace(store: &Arc<dyn Store>) {
         a.admin.template(event, Language::Persian).await.unwrap(),
         None
     );
+
+    // Along the fallback chain, the workspace's template comes before the shipped one at each
+    // step: its `request.default` serves `request.referred`, not `request.reply`.
+    a.admin
+        .set_template(
+            "request.default",
+            Language::English,
+            "Staff #{{ number }}",
+            "{{ status }}",
+            None,
+        )
+        .await
+        .unwrap();
+    let staff = json!({"number": 7, "status": "referred", "subject": "Refund"});
+    let referred = a
+        .officer
+        .render_message("request.referred", Language::English, &staff)
+        .await
+        .unwrap();
+    assert_eq!(
+        (referred.subject.as_str(), referred.text.as_str()),
+        ("Staff #7", "referred")
+    );
+    let reply = a
+        .officer
+        .render_message(event, Language::English, &context)
+        .await
+        .unwrap();
+    assert_eq!(reply, shipped(Language::English).unwrap());
+    let theirs = b
+        .officer
+        .render_message("request.referred", Language::English, &staff)
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs,
+        template::render("request.default", Language::English, &staff, None).unwrap()
+    );
 }
