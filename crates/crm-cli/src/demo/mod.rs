@@ -115,7 +115,7 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
     clock.set(now - Duration::hours(2));
     let ctx = Ctx::from_parts(crm.clone(), sled.clone(), cast.workspace.id, dates, None);
     output_heading("The process, step by step");
-    walk::walk(&ctx, &cast, &clock).await?;
+    walk::walk(&ctx, &cast, &clock, &dir.join("mail")).await?;
     sled.sync().await?;
 
     output_heading("Try it yourself");

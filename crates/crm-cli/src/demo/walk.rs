@@ -12,10 +12,15 @@ use chrono::Duration;
 use crm::channel::{Channel, SocialNetwork};
 use crm::clock::ManualClock;
 use crm::customer::ContactKind;
-use crm::outbox::{OutboxStatus, Recipient};
+use crm::id::RequestId;
+use crm::notify::{Dispatcher, Notifier, RetryPolicy};
+use crm::outbox::Recipient;
 use crm::request::Holder;
 use crm::service::{InboundMessage, Sender, WebForm};
-use crm::store::{MAX_PAGE, PageRequest, StoreExt};
+use crm::store::{MAX_PAGE, PageRequest};
+use crm_notify::email::{EmailNotifier, SmtpConfig};
+use crm_notify::router::Router;
+use std::path::Path;
 use std::sync::Arc;
 
 /// The email علی رضایی sends: a Persian subject as a base64 encoded word and a
@@ -34,7 +39,12 @@ Content-Transfer-Encoding: quoted-printable\r\n\
 ///
 /// # Errors
 /// The library's errors.
-pub(crate) async fn walk(ctx: &Ctx, cast: &Cast, clock: &Arc<ManualClock>) -> CliResult<()> {
+pub(crate) async fn walk(
+    ctx: &Ctx,
+    cast: &Cast,
+    clock: &Arc<ManualClock>,
+    mail_dir: &Path,
+) -> CliResult<()> {
     let tick = |minutes: i64| clock.advance(Duration::minutes(minutes));
     let maryam = cast.by_email("maryam@acme.example")?;
     let john = cast.by_email("john@acme.example")?;
@@ -184,39 +194,22 @@ pub(crate) async fn walk(ctx: &Ctx, cast: &Cast, clock: &Arc<ManualClock>) -> Cl
     tick(5);
     let r = maryam.approve(r.id, r.version, "").await?;
     println!("مریم احمدی approves -> {}", r.status.as_str());
+    // Ali agreed to hear from us by email when he became a customer: the survey may go too.
+    let ali = maryam.customer(ali_id).await?;
+    let agreed = crm::service::CustomerChanges {
+        consent: vec![(Channel::Email, true)],
+        ..Default::default()
+    };
+    maryam
+        .update_customer(ali.id, Some(ali.version), agreed)
+        .await?;
     let r = maryam.reply(r.id, r.version, None).await?;
     println!(
         "مریم احمدی replies on {} -> {}; recorded as an outbound interaction",
         r.reply.as_ref().map_or(r.channel, |x| x.channel),
         r.status.as_str()
     );
-    let mut to_customer = Vec::new();
-    let mut page = PageRequest::first(MAX_PAGE);
-    loop {
-        let got = ctx
-            .crm
-            .store()
-            .list_outbox(ctx.ws, OutboxStatus::Pending, &page)
-            .await?;
-        to_customer.extend(
-            got.items
-                .iter()
-                .filter(|m| {
-                    matches!(&m.notification.recipient,
-                        Recipient::Customer { customer, .. } if *customer == ali_id)
-                        && m.notification.record.is_some_and(|rec| rec.id == r.id.0)
-                })
-                .map(|m| m.notification.event.clone()),
-        );
-        match got.next {
-            Some(next) => page = PageRequest::after(next, MAX_PAGE),
-            None => break,
-        }
-    }
-    println!(
-        "outbox, waiting for the notifier to deliver to the customer: {}",
-        to_customer.join(", ")
-    );
+    deliver(ctx, mail_dir, r.id).await?;
 
     heading("7. The customer rates the answer; the officer closes the request");
     tick(40);
@@ -339,4 +332,50 @@ pub(crate) async fn walk(ctx: &Ctx, cast: &Cast, clock: &Arc<ManualClock>) -> Cl
 fn clock_now(clock: &Arc<ManualClock>) -> chrono::DateTime<chrono::Utc> {
     use crm::clock::Clock;
     clock.now()
+}
+
+/// Delivers the outbox as `crm run` does, with email written to `mail_dir`, and shows what
+/// became of each message about request `id`.
+async fn deliver(ctx: &Ctx, mail_dir: &Path, id: RequestId) -> CliResult<()> {
+    let config = SmtpConfig::mail_dir(mail_dir)
+        .from("Acme", "support@acme.example")
+        .domain("acme.example");
+    let email: Arc<dyn Notifier> =
+        Arc::new(EmailNotifier::new(config).map_err(|e| CliError::failure(e.to_string()))?);
+    let router = Router::new()
+        .channel(Channel::Email, email.clone())
+        .channel(Channel::WebForm, email.clone())
+        .staff(email);
+    let dispatcher = Dispatcher::new(
+        ctx.crm.store().clone(),
+        Arc::new(router),
+        ctx.crm.clock().clone(),
+        RetryPolicy::default(),
+    );
+    while dispatcher.dispatch_due(ctx.ws, MAX_PAGE).await?.handled() > 0 {}
+    let session = ctx.system("demo").await?;
+    println!(
+        "the worker delivers the outbox (email as .eml files in {}):",
+        mail_dir.display()
+    );
+    for m in session.deliveries(id.0).await? {
+        if let Recipient::Customer {
+            channel, address, ..
+        } = &m.notification.recipient
+        {
+            println!(
+                "  {} to {} {}: {}, subject {:?}{}",
+                m.notification.event,
+                channel,
+                safe(address),
+                m.status.as_str(),
+                safe(&m.notification.subject),
+                m.provider_ref
+                    .as_deref()
+                    .map(|r| format!(", Message-ID {}", safe(r)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
 }

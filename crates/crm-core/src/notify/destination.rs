@@ -1,6 +1,7 @@
 //! Where an outbox message goes, and whether it may go: resolved when it is delivered.
 
 use super::Destination;
+use crate::channel::Channel;
 use crate::customer::Customer;
 use crate::error::Result;
 use crate::id::WorkspaceId;
@@ -94,8 +95,13 @@ async fn survivor(store: &dyn Store, ws: WorkspaceId, id: uuid::Uuid) -> Result<
     Ok(None)
 }
 
-/// Why `customer` may not be sent a non-transactional message on `channel`, if so.
-fn no_consent(customer: &Customer, channel: crate::channel::Channel) -> Option<String> {
+/// Why `customer` may not be sent a non-transactional message on `channel`, if so. A web
+/// form is answered by email: consent to email counts.
+fn no_consent(customer: &Customer, channel: Channel) -> Option<String> {
+    let channel = match channel {
+        Channel::WebForm => Channel::Email,
+        other => other,
+    };
     match customer.consent.get(&channel) {
         Some(c) if c.granted => None,
         Some(c) => Some(format!(
