@@ -100,7 +100,8 @@ async fn the_customers_answer_to_our_emailed_reply_joins_the_same_request() {
         .find(|f| parse(f)["message_id"] == expected_id.as_str())
         .expect("the reply arrived at the SMTP server");
     let got = parse(&received);
-    assert_eq!(got["subject"], "Re: مشکل در پرداخت صورتحساب [#1]");
+    // The answer is Persian, so the reply is written from the Persian template.
+    assert_eq!(got["subject"], "پاسخ: مشکل در پرداخت صورتحساب [#1]");
     assert_eq!(got["to"], "سارا محمدی <sara.mohammadi@example.com>");
     assert_eq!(got["in_reply_to"], "<invoice-4567@mail.example.com>");
     assert_eq!(got["references"], "<invoice-4567@mail.example.com>");

@@ -33,6 +33,10 @@ pub(crate) struct RunArgs {
     /// Seconds to wait after the first failed attempt (doubled after each further one).
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     retry_after: i64,
+    /// Seconds a message being delivered is held against other workers: after a worker dies
+    /// mid-delivery, the message is delivered again once this has passed.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    lease_secs: i64,
     /// Email: write each message as an .eml file into this directory instead of sending it
     /// [default without --smtp-host: mail/ in the data directory].
     #[arg(long, value_name = "DIR", conflicts_with = "smtp_host")]
@@ -106,7 +110,8 @@ pub(crate) async fn run(ctx: &Ctx, data_dir: &Path, args: RunArgs) -> CliResult<
     let policy = RetryPolicy::new(
         args.max_attempts.max(1),
         chrono::Duration::seconds(args.retry_after.max(1)),
-    );
+    )
+    .with_lease(chrono::Duration::seconds(args.lease_secs.max(1)));
     let worker = Worker::new(ctx.crm.clone(), Arc::new(router), vec![ctx.ws])
         .policy(policy)
         .poll(Duration::from_millis(args.poll_ms.max(10)));
