@@ -231,3 +231,37 @@ fn spawn(db: &Path, args: &[String]) -> std::process::Child {
     cmd.stderr(std::process::Stdio::null());
     cmd.spawn().unwrap()
 }
+
+#[test]
+fn crm_run_stops_cleanly_on_sigterm() {
+    let (_tmp, db) = workspace();
+    replied(&db);
+    let mut worker = spawn(&db, &["run".to_owned(), "--poll-ms".into(), "50".into()]);
+    // Wait until it has delivered the queued mail into the data directory's mail folder.
+    let mail = db.join("mail");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(&mail).map_or(0, |d| d.count()) == 0 {
+        assert!(Instant::now() < deadline, "crm run delivered nothing");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = worker.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "crm run did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "stopped with {status:?}");
+    // The store was closed properly: the next command opens it at once.
+    let sent = outbox_json(&db, "sent");
+    assert!(
+        sent.iter()
+            .any(|m| m["notification"]["event"] == "request.reply")
+    );
+}
