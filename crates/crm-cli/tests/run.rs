@@ -8,7 +8,7 @@ mod common;
 #[path = "../../crm-notify/tests/support/sink.rs"]
 mod sink;
 
-use common::{fixture, ok, run, workspace};
+use common::{fixture, ok, run, spawn, workspace};
 use sink::{Sink, parse};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -212,24 +212,6 @@ fn a_worker_killed_mid_delivery_loses_nothing_and_repeats_the_same_message_id() 
             "{id} was delivered again with the same id"
         );
     }
-}
-
-/// Starts `crm --db DB ARGS...` as a child process, its output discarded.
-fn spawn(db: &Path, args: &[String]) -> std::process::Child {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("crm"));
-    for var in [
-        "CRM_DB",
-        "CRM_AS",
-        "CRM_WORKSPACE",
-        "CRM_CALENDAR",
-        "CRM_TZ",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.arg("--db").arg(db).args(args);
-    cmd.stdout(std::process::Stdio::null());
-    cmd.stderr(std::process::Stdio::null());
-    cmd.spawn().unwrap()
 }
 
 #[test]

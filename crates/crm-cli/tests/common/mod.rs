@@ -12,20 +12,36 @@ pub struct Run {
     pub stderr: String,
 }
 
+/// The variables `crm` reads that a test must not inherit.
+const CRM_VARS: [&str; 5] = [
+    "CRM_DB",
+    "CRM_AS",
+    "CRM_WORKSPACE",
+    "CRM_CALENDAR",
+    "CRM_TZ",
+];
+
 /// A `crm` command over the data directory `db`, with no `CRM_*` variables from outside.
 pub fn crm(db: &Path) -> Command {
     let mut cmd = Command::cargo_bin("crm").unwrap();
-    for var in [
-        "CRM_DB",
-        "CRM_AS",
-        "CRM_WORKSPACE",
-        "CRM_CALENDAR",
-        "CRM_TZ",
-    ] {
+    for var in CRM_VARS {
         cmd.env_remove(var);
     }
     cmd.arg("--db").arg(db);
     cmd
+}
+
+/// Starts `crm --db DB ARGS...` as a child process (to signal or kill), its output
+/// discarded.
+pub fn spawn(db: &Path, args: &[String]) -> std::process::Child {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("crm"));
+    for var in CRM_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.arg("--db").arg(db).args(args);
+    cmd.stdout(std::process::Stdio::null());
+    cmd.stderr(std::process::Stdio::null());
+    cmd.spawn().unwrap()
 }
 
 /// Runs `crm --db DB ARGS...` and collects what it printed.

@@ -19,7 +19,18 @@ pub async fn due<S: Store + ?Sized>(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<OutboxMessage>> {
-    let mut scan = Scan::index(DUE).limit(limit);
+    up_to(store, ws, DUE, now, limit).await
+}
+
+/// Up to `limit` messages of a time-keyed `index` whose time is at or before `now`.
+async fn up_to<S: Store + ?Sized>(
+    store: &S,
+    ws: WorkspaceId,
+    index: crate::record::Index,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<OutboxMessage>> {
+    let mut scan = Scan::index(index).limit(limit);
     if let Some(end) = Key::new().time(now).prefix_end() {
         scan = scan.until(&end);
     }
@@ -52,12 +63,7 @@ pub async fn reports_due<S: Store + ?Sized>(
     now: DateTime<Utc>,
     limit: usize,
 ) -> Result<Vec<OutboxMessage>> {
-    let mut scan = Scan::index(REPORTS_DUE).limit(limit);
-    if let Some(end) = Key::new().time(now).prefix_end() {
-        scan = scan.until(&end);
-    }
-    let page = store.page(ws, scan, &PageRequest::first(limit)).await?;
-    Ok(page.items)
+    up_to(store, ws, REPORTS_DUE, now, limit).await
 }
 
 /// The messages about record `id` (a request, a customer), oldest first: what was sent to
