@@ -112,7 +112,8 @@ async fn an_english_message_is_left_to_right_and_its_own_html_is_kept() {
     let (recipient, to) = customer("ali@example.com");
     let mut message = reply(recipient.clone());
     message.notification.subject = "Your request".into();
-    message.notification.body = "Hello <Ali>".into();
+    // Lines starting with a dot survive SMTP's dot-stuffing.
+    message.notification.body = "Hello <Ali>\n.a line with a dot\n..two\n.".into();
     let email = notifier(config(sink.port));
     email.deliver(ws(), &message, &to).await.unwrap();
     let mut own = reply(recipient);

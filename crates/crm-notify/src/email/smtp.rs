@@ -301,10 +301,43 @@ impl SmtpClient {
         timed(self.timeout, conn.command(Data))
             .await
             .map_err(|f| (Step::Data, f))?;
-        timed(self.timeout, conn.message(&out.bytes))
+        let content = DataContent::new(&out.bytes)
+            .map_err(|reason| (Step::Message, Failure::Refused(reason)))?;
+        timed(self.timeout, conn.command(content))
             .await
             .map_err(|f| (Step::Message, f))?;
         Ok(())
+    }
+}
+
+/// A message as `DATA` content: dot-stuffed (RFC 5321 4.5.2) and ending with the `.` line,
+/// written in one piece. (lettre's `message` writes the terminator separately; with Nagle's
+/// algorithm that small second write waits for the server's delayed ACK, about 40 ms per
+/// message.)
+struct DataContent(String);
+
+impl DataContent {
+    fn new(bytes: &[u8]) -> Result<Self, String> {
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| "the built message is not UTF-8".to_owned())?;
+        let mut out = String::with_capacity(text.len() + 64);
+        for line in text.split_inclusive('\n') {
+            if line.starts_with('.') {
+                out.push('.');
+            }
+            out.push_str(line);
+        }
+        if !out.ends_with("\r\n") {
+            out.push_str("\r\n");
+        }
+        out.push_str(".\r\n");
+        Ok(Self(out))
+    }
+}
+
+impl fmt::Display for DataContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -317,5 +350,40 @@ where
         Ok(Err(e)) if e.is_timeout() => Err(Failure::Timeout),
         Ok(Err(e)) => Err(Failure::Smtp(e)),
         Ok(Ok(value)) => Ok(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_content_is_dot_stuffed_and_terminated_once() {
+        let content = DataContent::new(b".first\r\nmiddle\r\n..two\r\nlast").unwrap();
+        assert_eq!(content.0, "..first\r\nmiddle\r\n...two\r\nlast\r\n.\r\n");
+        let ended = DataContent::new(b"a\r\n").unwrap();
+        assert_eq!(ended.0, "a\r\n.\r\n");
+    }
+
+    #[test]
+    fn failures_are_mapped_by_step() {
+        let t = Duration::from_secs(1);
+        let refused = map_failure(Step::Auth, Failure::Refused("x".into()), t, None);
+        assert!(matches!(refused, NotifyError::Permanent(_)));
+        let tls = map_failure(Step::StartTls, Failure::Refused("x".into()), t, None);
+        assert!(matches!(tls, NotifyError::Temporary(_)));
+        let slow = map_failure(Step::Data, Failure::Timeout, t, None);
+        assert!(matches!(slow, NotifyError::Temporary(_)));
+        assert!(
+            slow.to_string()
+                .contains("SMTP DATA: no answer within 1000 ms")
+        );
+        let echoed = map_failure(
+            Step::Auth,
+            Failure::Refused("bad password pw123".into()),
+            t,
+            Some("pw123"),
+        );
+        assert!(!echoed.to_string().contains("pw123"), "{echoed}");
     }
 }
