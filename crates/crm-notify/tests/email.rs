@@ -1,6 +1,8 @@
 //! The email notifier against a real SMTP server (aiosmtpd, started by the tests on
 //! loopback), with what arrived read by an independent parser (Python's `email` package).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/sink.rs"]
 mod sink;
 

@@ -1,7 +1,7 @@
 //! Starts the aiosmtpd sink (tests/servers/smtp_sink.py) for a test and parses what it
 //! received with Python's `email` package. Shared by crm-notify's and crm-cli's tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
