@@ -399,3 +399,27 @@ async fn the_mail_directory_mode_writes_one_eml_per_message() {
         format!("<{}>", receipt.provider_ref.unwrap())
     );
 }
+
+#[tokio::test]
+async fn a_kept_connection_the_server_closed_is_replaced() {
+    let Some(first) = Sink::start("a_kept_connection_the_server_closed_is_replaced", &[]) else {
+        return;
+    };
+    let port = first.port;
+    let email = notifier(config(port));
+    let (recipient, to) = customer("ali@example.com");
+    email
+        .deliver(ws(), &reply(recipient.clone()), &to)
+        .await
+        .unwrap();
+    assert_eq!(first.wait_for(1).len(), 1);
+    // The server restarts on the same port: the kept connection is dead.
+    drop(first);
+    let port_text = port.to_string();
+    let second = Sink::start("a_kept_connection_replaced", &["--port", &port_text]).unwrap();
+    email
+        .deliver(ws(), &reply(recipient), &to)
+        .await
+        .expect("delivered on a new connection");
+    assert_eq!(second.wait_for(1).len(), 1);
+}

@@ -12,10 +12,13 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use std::fmt;
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Connections kept open between deliveries.
 const MAX_IDLE: usize = 8;
+
+/// How long an unused connection is kept: servers close idle ones after a few minutes.
+const IDLE_FOR: Duration = Duration::from_secs(60);
 
 /// The step of the conversation a failure happened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +98,7 @@ pub(crate) struct SmtpClient {
     hello: ClientId,
     tls_parameters: Option<TlsParameters>,
     credentials: Option<Credentials>,
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    idle: Mutex<Vec<(Instant, AsyncSmtpConnection)>>,
 }
 
 impl fmt::Debug for SmtpClient {
@@ -164,15 +167,23 @@ impl SmtpClient {
     /// # Errors
     /// The failure mapped by its step ([`map_failure`]).
     pub(crate) async fn send(&self, out: &Outgoing) -> Result<(), NotifyError> {
-        let reused = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            // Stale connections are dropped (the server has likely closed them already).
+            idle.retain(|(since, _)| since.elapsed() < IDLE_FOR);
+            idle.pop().map(|(_, conn)| conn)
+        };
         let fresh = reused.is_none();
         let mut conn = match reused {
             Some(conn) => conn,
             None => self.connect().await?,
         };
         let result = match self.transaction(&mut conn, out).await {
-            // A kept connection the server has closed meanwhile: once more on a new one.
-            Err((Step::MailFrom, Failure::Smtp(e))) if !fresh && e.status().is_none() => {
+            // A kept connection the server has closed meanwhile (silently, or saying 421):
+            // once more on a new one.
+            Err((Step::MailFrom, Failure::Smtp(e)))
+                if !fresh && e.status().is_none_or(|code| code.to_string() == "421") =>
+            {
                 let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
                 conn = self.connect().await?;
                 self.transaction(&mut conn, out).await
@@ -183,7 +194,7 @@ impl SmtpClient {
             Ok(()) => {
                 let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
                 if idle.len() < MAX_IDLE {
-                    idle.push(conn);
+                    idle.push((Instant::now(), conn));
                 }
                 Ok(())
             }
