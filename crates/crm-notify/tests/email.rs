@@ -251,7 +251,7 @@ async fn authentication_works_and_a_wrong_password_is_not_shown() {
 }
 
 #[tokio::test]
-async fn a_refused_recipient_bounces_and_a_busy_one_is_temporary() {
+async fn a_refused_recipient_bounces_a_busy_one_is_temporary_refused_content_fails() {
     let Some(sink) = Sink::start("a_refused_recipient_bounces", &[]) else {
         return;
     };
@@ -272,7 +272,22 @@ async fn a_refused_recipient_bounces_and_a_busy_one_is_temporary() {
     assert!(matches!(err, NotifyError::Temporary(_)), "{err}");
     assert!(err.to_string().contains("451"), "{err}");
 
-    // The connection is usable after the refusals.
+    let (recipient, to) = customer("reject@example.com");
+    let err = email
+        .deliver(ws(), &reply(recipient), &to)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NotifyError::Permanent(_)), "{err}");
+    assert!(err.to_string().contains("554"), "{err}");
+
+    let (recipient, to) = customer("not an address");
+    let err = email
+        .deliver(ws(), &reply(recipient), &to)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NotifyError::Bounced(_)), "{err}");
+
+    // The notifier goes on delivering after the refusals.
     let (recipient, to) = customer("ali@example.com");
     email.deliver(ws(), &reply(recipient), &to).await.unwrap();
     assert_eq!(sink.wait_for(1).len(), 1);
