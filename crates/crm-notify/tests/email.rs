@@ -1,6 +1,8 @@
 //! The email notifier against a real SMTP server (aiosmtpd, started by the tests on
 //! loopback), with what arrived read by an independent parser (Python's `email` package).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/sink.rs"]
 mod sink;
 
@@ -112,7 +114,8 @@ async fn an_english_message_is_left_to_right_and_its_own_html_is_kept() {
     let (recipient, to) = customer("ali@example.com");
     let mut message = reply(recipient.clone());
     message.notification.subject = "Your request".into();
-    message.notification.body = "Hello <Ali>".into();
+    // Lines starting with a dot survive SMTP's dot-stuffing.
+    message.notification.body = "Hello <Ali>\n.a line with a dot\n..two\n.".into();
     let email = notifier(config(sink.port));
     email.deliver(ws(), &message, &to).await.unwrap();
     let mut own = reply(recipient);
@@ -248,7 +251,7 @@ async fn authentication_works_and_a_wrong_password_is_not_shown() {
 }
 
 #[tokio::test]
-async fn a_refused_recipient_bounces_and_a_busy_one_is_temporary() {
+async fn a_refused_recipient_bounces_a_busy_one_is_temporary_refused_content_fails() {
     let Some(sink) = Sink::start("a_refused_recipient_bounces", &[]) else {
         return;
     };
@@ -269,7 +272,22 @@ async fn a_refused_recipient_bounces_and_a_busy_one_is_temporary() {
     assert!(matches!(err, NotifyError::Temporary(_)), "{err}");
     assert!(err.to_string().contains("451"), "{err}");
 
-    // The connection is usable after the refusals.
+    let (recipient, to) = customer("reject@example.com");
+    let err = email
+        .deliver(ws(), &reply(recipient), &to)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NotifyError::Permanent(_)), "{err}");
+    assert!(err.to_string().contains("554"), "{err}");
+
+    let (recipient, to) = customer("not an address");
+    let err = email
+        .deliver(ws(), &reply(recipient), &to)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NotifyError::Bounced(_)), "{err}");
+
+    // The notifier goes on delivering after the refusals.
     let (recipient, to) = customer("ali@example.com");
     email.deliver(ws(), &reply(recipient), &to).await.unwrap();
     assert_eq!(sink.wait_for(1).len(), 1);
@@ -395,4 +413,28 @@ async fn the_mail_directory_mode_writes_one_eml_per_message() {
         got["message_id"],
         format!("<{}>", receipt.provider_ref.unwrap())
     );
+}
+
+#[tokio::test]
+async fn a_kept_connection_the_server_closed_is_replaced() {
+    let Some(first) = Sink::start("a_kept_connection_the_server_closed_is_replaced", &[]) else {
+        return;
+    };
+    let port = first.port;
+    let email = notifier(config(port));
+    let (recipient, to) = customer("ali@example.com");
+    email
+        .deliver(ws(), &reply(recipient.clone()), &to)
+        .await
+        .unwrap();
+    assert_eq!(first.wait_for(1).len(), 1);
+    // The server restarts on the same port: the kept connection is dead.
+    drop(first);
+    let port_text = port.to_string();
+    let second = Sink::start("a_kept_connection_replaced", &["--port", &port_text]).unwrap();
+    email
+        .deliver(ws(), &reply(recipient), &to)
+        .await
+        .expect("delivered on a new connection");
+    assert_eq!(second.wait_for(1).len(), 1);
 }

@@ -1,6 +1,8 @@
 //! The email notifier over real TLS: aiosmtpd with a certificate from a throw-away CA
 //! (rcgen), STARTTLS and implicit TLS, and a certificate nobody vouched for refused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "support/sink.rs"]
 mod sink;
 

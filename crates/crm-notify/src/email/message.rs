@@ -67,6 +67,7 @@ pub fn recipient(to: &Destination) -> Result<Mailbox, NotifyError> {
         .trim()
         .parse()
         .map_err(|e| NotifyError::bounced(format!("{address:?} is not an email address: {e}")))?;
+    let name = one_line(name);
     let name = name.trim();
     Ok(Mailbox::new(
         (!name.is_empty()).then(|| name.to_owned()),
@@ -95,7 +96,8 @@ pub fn build(
             config.from.address
         ))
     })?;
-    let from_name = config.from.name.trim();
+    let from_name = one_line(&config.from.name);
+    let from_name = from_name.trim();
     let from = Mailbox::new(
         (!from_name.is_empty()).then(|| from_name.to_owned()),
         from_address,
@@ -106,8 +108,8 @@ pub fn build(
         .date_now()
         .from(from)
         .to(to_mailbox)
-        .subject(n.subject.clone())
-        .header(CrmEvent(n.event.clone()));
+        .subject(one_line(&n.subject))
+        .header(CrmEvent(one_line(&n.event)));
     let in_reply_to = n.in_reply_to.as_deref().and_then(clean_id);
     let mut references: Vec<String> = n.references.iter().filter_map(|r| clean_id(r)).collect();
     if let Some(parent) = &in_reply_to {
@@ -135,6 +137,14 @@ pub fn build(
         bytes: email.formatted(),
         message_id: id,
     })
+}
+
+/// `text` on one line: control characters (line breaks, tabs, ...) become spaces, so that a
+/// subject or a name can never start a header of its own.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 /// A message id without angle brackets and surrounding space, if it is one: printable
@@ -252,6 +262,58 @@ mod tests {
         assert!(!text.contains("In-Reply-To"), "{text}");
         assert!(text.contains("Auto-Submitted: auto-generated"), "{text}");
         assert!(text.contains("X-CRM-Event: request.referred"), "{text}");
+    }
+
+    #[test]
+    fn a_subject_or_name_cannot_add_headers() {
+        let mut n = note();
+        n.subject = "Hi\r\nBcc: evil@attacker.example".into();
+        let to = Destination::Customer {
+            customer: CustomerId(uuid::Uuid::nil()),
+            channel: Channel::Email,
+            address: "ali@example.com".into(),
+            name: "Ali \"the\" <x>,\r\nCc: evil2@attacker.example".into(),
+        };
+        let out = build(&config(), &outbox(n), &to).unwrap();
+        let text = String::from_utf8(out.bytes).unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        for line in headers.split("\r\n") {
+            assert!(
+                !line.starts_with("Bcc:") && !line.starts_with("Cc:"),
+                "injected header line {line:?} in\n{headers}"
+            );
+        }
+        assert_eq!(out.envelope.to().len(), 1);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_builds_a_message_without_panicking(
+            subject in "\\PC*|[\r\n\t\u{0}-\u{1f}a-zش ]*",
+            body in "\\PC*|[\r\n.a-zش ]*",
+            name in "\\PC*|[\r\n\"<>,;:@a-zش ]*",
+            event in "\\PC*|[\r\na-z.]*",
+        ) {
+            let mut n = note();
+            n.subject = subject;
+            n.body = body;
+            n.event = event;
+            let to = Destination::Customer {
+                customer: CustomerId(uuid::Uuid::nil()),
+                channel: Channel::Email,
+                address: "ali@example.com".into(),
+                name,
+            };
+            let out = build(&config(), &outbox(n), &to).unwrap();
+            let text = String::from_utf8(out.bytes).unwrap();
+            let headers = text.split("\r\n\r\n").next().unwrap_or_default();
+            for line in headers.split("\r\n") {
+                proptest::prop_assert!(
+                    line.starts_with(' ') || line.starts_with('\t') || line.contains(':'),
+                    "a header line that is not a header: {:?}", line
+                );
+            }
+        }
     }
 
     #[test]

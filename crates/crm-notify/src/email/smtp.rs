@@ -12,10 +12,13 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use std::fmt;
 use std::future::Future;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Connections kept open between deliveries.
 const MAX_IDLE: usize = 8;
+
+/// How long an unused connection is kept: servers close idle ones after a few minutes.
+const IDLE_FOR: Duration = Duration::from_secs(60);
 
 /// The step of the conversation a failure happened in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,7 +98,7 @@ pub(crate) struct SmtpClient {
     hello: ClientId,
     tls_parameters: Option<TlsParameters>,
     credentials: Option<Credentials>,
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    idle: Mutex<Vec<(Instant, AsyncSmtpConnection)>>,
 }
 
 impl fmt::Debug for SmtpClient {
@@ -164,15 +167,23 @@ impl SmtpClient {
     /// # Errors
     /// The failure mapped by its step ([`map_failure`]).
     pub(crate) async fn send(&self, out: &Outgoing) -> Result<(), NotifyError> {
-        let reused = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            // Stale connections are dropped (the server has likely closed them already).
+            idle.retain(|(since, _)| since.elapsed() < IDLE_FOR);
+            idle.pop().map(|(_, conn)| conn)
+        };
         let fresh = reused.is_none();
         let mut conn = match reused {
             Some(conn) => conn,
             None => self.connect().await?,
         };
         let result = match self.transaction(&mut conn, out).await {
-            // A kept connection the server has closed meanwhile: once more on a new one.
-            Err((Step::MailFrom, Failure::Smtp(e))) if !fresh && e.status().is_none() => {
+            // A kept connection the server has closed meanwhile (silently, or saying 421):
+            // once more on a new one.
+            Err((Step::MailFrom, Failure::Smtp(e)))
+                if !fresh && e.status().is_none_or(|code| code.to_string() == "421") =>
+            {
                 let _ = tokio::time::timeout(self.timeout, conn.abort()).await;
                 conn = self.connect().await?;
                 self.transaction(&mut conn, out).await
@@ -183,7 +194,7 @@ impl SmtpClient {
             Ok(()) => {
                 let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
                 if idle.len() < MAX_IDLE {
-                    idle.push(conn);
+                    idle.push((Instant::now(), conn));
                 }
                 Ok(())
             }
@@ -301,10 +312,43 @@ impl SmtpClient {
         timed(self.timeout, conn.command(Data))
             .await
             .map_err(|f| (Step::Data, f))?;
-        timed(self.timeout, conn.message(&out.bytes))
+        let content = DataContent::new(&out.bytes)
+            .map_err(|reason| (Step::Message, Failure::Refused(reason)))?;
+        timed(self.timeout, conn.command(content))
             .await
             .map_err(|f| (Step::Message, f))?;
         Ok(())
+    }
+}
+
+/// A message as `DATA` content: dot-stuffed (RFC 5321 4.5.2) and ending with the `.` line,
+/// written in one piece. (lettre's `message` writes the terminator separately; with Nagle's
+/// algorithm that small second write waits for the server's delayed ACK, about 40 ms per
+/// message.)
+struct DataContent(String);
+
+impl DataContent {
+    fn new(bytes: &[u8]) -> Result<Self, String> {
+        let text =
+            std::str::from_utf8(bytes).map_err(|_| "the built message is not UTF-8".to_owned())?;
+        let mut out = String::with_capacity(text.len() + 64);
+        for line in text.split_inclusive('\n') {
+            if line.starts_with('.') {
+                out.push('.');
+            }
+            out.push_str(line);
+        }
+        if !out.ends_with("\r\n") {
+            out.push_str("\r\n");
+        }
+        out.push_str(".\r\n");
+        Ok(Self(out))
+    }
+}
+
+impl fmt::Display for DataContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -317,5 +361,40 @@ where
         Ok(Err(e)) if e.is_timeout() => Err(Failure::Timeout),
         Ok(Err(e)) => Err(Failure::Smtp(e)),
         Ok(Ok(value)) => Ok(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_content_is_dot_stuffed_and_terminated_once() {
+        let content = DataContent::new(b".first\r\nmiddle\r\n..two\r\nlast").unwrap();
+        assert_eq!(content.0, "..first\r\nmiddle\r\n...two\r\nlast\r\n.\r\n");
+        let ended = DataContent::new(b"a\r\n").unwrap();
+        assert_eq!(ended.0, "a\r\n.\r\n");
+    }
+
+    #[test]
+    fn failures_are_mapped_by_step() {
+        let t = Duration::from_secs(1);
+        let refused = map_failure(Step::Auth, Failure::Refused("x".into()), t, None);
+        assert!(matches!(refused, NotifyError::Permanent(_)));
+        let tls = map_failure(Step::StartTls, Failure::Refused("x".into()), t, None);
+        assert!(matches!(tls, NotifyError::Temporary(_)));
+        let slow = map_failure(Step::Data, Failure::Timeout, t, None);
+        assert!(matches!(slow, NotifyError::Temporary(_)));
+        assert!(
+            slow.to_string()
+                .contains("SMTP DATA: no answer within 1000 ms")
+        );
+        let echoed = map_failure(
+            Step::Auth,
+            Failure::Refused("bad password pw123".into()),
+            t,
+            Some("pw123"),
+        );
+        assert!(!echoed.to_string().contains("pw123"), "{echoed}");
     }
 }

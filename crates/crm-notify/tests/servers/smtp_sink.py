@@ -5,7 +5,8 @@ serve: python3 smtp_sink.py serve --port 0 --dir DIR [--auth USER:PASSWORD]
            [--slow-data SECONDS] [--tls-cert PEM --tls-key PEM (--starttls | --implicit-tls)]
   Starts aiosmtpd on 127.0.0.1 and prints "PORT <n>" on its first line of output when it
   accepts connections. Every message received is saved as DIR/<n>.eml (the DATA as sent).
-  RCPT for an address containing "bounce" is answered 550, for one containing "busy" 451.
+  RCPT for an address containing "bounce" is answered 550, for one containing "busy" 451;
+  a message to an address containing "reject" is refused after DATA with 554.
   --slow-data sleeps before answering DATA. --auth requires AUTH PLAIN or LOGIN, allowed
   over a plain connection (loopback tests only).
 
@@ -57,6 +58,8 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.slow_data > 0:
             await asyncio.sleep(self.slow_data)
+        if any("reject" in to for to in envelope.rcpt_tos):
+            return "554 5.6.0 message content refused"
         with self.lock:
             self.count += 1
             n = self.count
