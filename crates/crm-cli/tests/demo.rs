@@ -21,7 +21,8 @@ fn demo_seeds_and_walks_through_the_process() {
         "ping-pongs 1",
         "returns it",
         "approves -> approved",
-        "request.reply, request.satisfaction_survey",
+        "request.reply to email ali.rezaei@example.com: sent",
+        "request.satisfaction_survey to email ali.rezaei@example.com: sent",
         "rating 5/5",
         "joined -> in_progress",
         "merged the new lead into علی رضایی",
@@ -31,6 +32,9 @@ fn demo_seeds_and_walks_through_the_process() {
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }
+    // The reply and the survey were written as .eml files into the mail folder.
+    let mails = std::fs::read_dir(db.join("mail")).unwrap().count();
+    assert!(mails >= 2, "{mails} mails");
     // The directory is usable afterwards, with the workspace recorded in crm-cli.json.
     assert!(db.join("crm-cli.json").exists());
     let cartable = ok(&db, &["--as", "maryam@acme.example", "cartable", "review"]);
