@@ -96,6 +96,11 @@ macro_rules! store_conformance_tests {
             a_new_kind_needs_no_store_code,
             snapshots_never_mix_commits,
             readers_never_see_damage_while_records_go,
+            sales_funnel_scenario,
+            deal_access_follows_ownership,
+            bad_sales_input_changes_nothing,
+            concurrent_conversion_is_idempotent,
+            sales_figures_match_hand_computed,
         );
     };
     (@tests $make:path; $($check:ident),* $(,)?) => {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// Which deals a forecast counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ForecastScope {
     /// Every deal of the workspace.
     Workspace,

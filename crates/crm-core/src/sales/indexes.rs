@@ -11,13 +11,14 @@ use uuid::Uuid;
 
 static LEAD: KindSpec = KindSpec::of::<Lead>("lead", 20, 1, Some(&LEAD_TABLE));
 static PRODUCT: KindSpec = KindSpec::of::<Product>("product", 21, 1, Some(&PRODUCT_TABLE));
-static PRICE_LIST: KindSpec = KindSpec::of::<PriceList>("price_list", 22, 1, None);
+static PRICE_LIST: KindSpec =
+    KindSpec::of::<PriceList>("price_list", 22, 1, Some(&PRICE_LIST_TABLE));
 static PIPELINE: KindSpec = KindSpec::of::<Pipeline>("pipeline", 23, 1, Some(&PIPELINE_TABLE));
 static DEAL: KindSpec = KindSpec::of::<Deal>("deal", 24, 1, Some(&DEAL_TABLE));
 static ORDER: KindSpec = KindSpec::of::<Order>("order", 25, 1, Some(&ORDER_TABLE));
-static GOAL: KindSpec = KindSpec::of::<Goal>("goal", 26, 1, None);
+static GOAL: KindSpec = KindSpec::of::<Goal>("goal", 26, 1, Some(&GOAL_TABLE));
 static FORECAST_SNAPSHOT: KindSpec =
-    KindSpec::of::<ForecastSnapshot>("forecast_snapshot", 27, 1, None);
+    KindSpec::of::<ForecastSnapshot>("forecast_snapshot", 27, 1, Some(&SNAPSHOT_TABLE));
 
 /// Leads by status rank ([`LeadStatus::rank`]), creation time.
 pub const LEAD_BY_STATUS: Index = Index::new(Lead::KIND, 40, "lead_by_status");
@@ -282,6 +283,50 @@ static PRODUCT_TABLE: Table = Table {
     children: &[],
 };
 
+static PRICE_LIST_TABLE: Table = Table {
+    name: "price_lists",
+    columns: &[
+        Column::new("id", T::Uuid, &["id"]),
+        Column::new("version", T::BigInt, &["version"]),
+        Column::new("name", T::Text, &["name"]),
+        Column::new("currency", T::Text, &["currency"]),
+        Column::new("prices", T::Json, &["prices"]),
+        Column::new("created_at", T::Timestamp, &["created_at"]),
+        Column::new("updated_at", T::Timestamp, &["updated_at"]),
+    ],
+    children: &[],
+};
+
+static GOAL_TABLE: Table = Table {
+    name: "goals",
+    columns: &[
+        Column::new("id", T::Uuid, &["id"]),
+        Column::new("version", T::BigInt, &["version"]),
+        Column::new("subject_type", T::Text, &["subject", "type"]),
+        Column::new("subject_id", T::Uuid, &["subject", "id"]),
+        Column::new("period", T::Json, &["period"]),
+        Column::new("metric", T::Text, &["metric", "type"]),
+        Column::new("currency", T::Text, &["metric", "currency"]),
+        Column::new("target", T::Numeric, &["target"]),
+        Column::new("created_at", T::Timestamp, &["created_at"]),
+        Column::new("updated_at", T::Timestamp, &["updated_at"]),
+    ],
+    children: &[],
+};
+
+static SNAPSHOT_TABLE: Table = Table {
+    name: "forecast_snapshots",
+    columns: &[
+        Column::new("id", T::Uuid, &["id"]),
+        Column::new("period", T::Json, &["period"]),
+        Column::new("scope", T::Json, &["scope"]),
+        Column::new("day", T::Text, &["day"]),
+        Column::new("taken_at", T::Timestamp, &["taken_at"]),
+        Column::new("lines", T::Json, &["lines"]),
+    ],
+    children: &[],
+};
+
 static PIPELINE_TABLE: Table = Table {
     name: "pipelines",
     columns: &[
@@ -332,9 +377,9 @@ static DEAL_TABLE: Table = Table {
         parent_column: "deal_id",
         array: &["log"],
         columns: &[
-            Column::new("from_type", T::Text, &["from", "type"]),
+            Column::new("from_position", T::Json, &["from"]),
             Column::new("from_stage", T::Text, &["from", "stage"]),
-            Column::new("to_type", T::Text, &["to", "type"]),
+            Column::new("to_position", T::Json, &["to"]),
             Column::new("to_stage", T::Text, &["to", "stage"]),
             Column::new("at", T::Timestamp, &["at"]),
         ],
@@ -366,3 +411,40 @@ static ORDER_TABLE: Table = Table {
         ],
     }],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::record::Body;
+    use crate::sales::{ForecastScope, GoalMetric, GoalSubject, LostReason, Position};
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(value: T) {
+        let binary: T = Body::binary(&value).unwrap().decode().unwrap();
+        assert_eq!(binary, value);
+        let json: T = Body::json(&value).unwrap().decode().unwrap();
+        assert_eq!(json, value);
+    }
+
+    #[test]
+    fn sales_enums_round_trip_in_both_encodings() {
+        round_trip(Position::Stage("needs".into()));
+        round_trip(Position::Won);
+        round_trip(Some(Position::Lost));
+        round_trip(ForecastScope::Workspace);
+        round_trip(ForecastScope::Owner(crate::id::StaffId(
+            uuid::Uuid::from_u128(7),
+        )));
+        round_trip(GoalSubject::Staff(crate::id::StaffId(
+            uuid::Uuid::from_u128(7),
+        )));
+        round_trip(LostReason::Price);
+        round_trip(LostReason::Competitor {
+            name: "Pars".into(),
+        });
+        round_trip(GoalMetric::WonCount);
+        round_trip(GoalMetric::WonValue {
+            currency: crate::sales::Currency::irr(),
+        });
+    }
+}

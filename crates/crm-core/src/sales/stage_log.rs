@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a deal is: at a stage of its pipeline, or won, or lost.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", content = "stage", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Position {
     /// Open, at the stage with this key.
     Stage(String),

@@ -10,6 +10,7 @@ mod outbox;
 mod queries;
 mod race;
 mod records;
+mod sales;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
 pub use cartable::{
@@ -30,6 +31,10 @@ pub use race::{concurrent_edits_lose_nothing, racing_creates_keep_one_customer_p
 pub use records::{
     a_new_kind_needs_no_store_code, readers_never_see_damage_while_records_go,
     snapshots_never_mix_commits,
+};
+pub use sales::{
+    SalesDesk, bad_sales_input_changes_nothing, concurrent_conversion_is_idempotent,
+    deal_access_follows_ownership, sales_figures_match_hand_computed, sales_funnel_scenario,
 };
 
 use crm_core::customer::CustomerFilter;
