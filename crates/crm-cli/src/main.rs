@@ -141,6 +141,21 @@ enum Command {
     /// Run it every few minutes (cron); without --as it runs as the system component
     /// `crm-cli sla`.
     Sla,
+    /// Sales pipelines and their stages.
+    #[command(subcommand)]
+    Pipeline(commands::pipelines::PipelineCommand),
+    /// Products and their prices.
+    #[command(subcommand)]
+    Product(commands::products::ProductCommand),
+    /// Deals: add, move through the stages, win, lose with a reason, reopen, show, list.
+    #[command(subcommand)]
+    Deal(commands::deals::DealCommand),
+    /// Orders: purchases, from won deals or directly, and refunds.
+    #[command(subcommand)]
+    Order(commands::orders::OrderCommand),
+    /// Sales goals and their attainment.
+    #[command(subcommand)]
+    Goal(commands::goals::GoalCommand),
     /// Seed a realistic workspace in a fresh directory and walk through the whole process.
     Demo(demo::DemoArgs),
 }
@@ -193,6 +208,11 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
                 Command::Import(args) => customers::import(&ctx, args).await,
                 Command::Report(args) => report::run(&ctx, args).await,
                 Command::Sla => actions::sla(&ctx).await,
+                Command::Pipeline(c) => pipelines::run(&ctx, c).await,
+                Command::Product(c) => products::run(&ctx, c).await,
+                Command::Deal(c) => deals::run(&ctx, c).await,
+                Command::Order(c) => orders::run(&ctx, c).await,
+                Command::Goal(c) => goals::run(&ctx, c).await,
                 // Handled above, before the store is opened.
                 Command::Init(_) | Command::Demo(_) => Ok(ExitCode::SUCCESS),
             };

@@ -3,9 +3,15 @@
 pub(crate) mod actions;
 pub(crate) mod cartable;
 pub(crate) mod customers;
+pub(crate) mod deals;
+pub(crate) mod goals;
 pub(crate) mod intake;
+pub(crate) mod orders;
+pub(crate) mod pipelines;
+pub(crate) mod products;
 pub(crate) mod report;
 pub(crate) mod rules;
+pub(crate) mod sales_report;
 pub(crate) mod setup;
 pub(crate) mod show;
 pub(crate) mod staff;

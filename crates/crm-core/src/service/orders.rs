@@ -164,6 +164,15 @@ impl Session {
         Ok(order)
     }
 
+    /// The order with `id`.
+    ///
+    /// # Errors
+    /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    pub async fn order(&self, id: OrderId) -> Result<Order> {
+        self.check(Permission::ReadCustomers, None)?;
+        self.store().fetch::<Order>(self.ws, id.0).await
+    }
+
     /// A customer's orders, newest first: their purchase history.
     ///
     /// # Errors
