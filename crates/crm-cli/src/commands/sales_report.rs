@@ -84,6 +84,8 @@ struct Document {
     calendar: &'static str,
     from: String,
     to: String,
+    from_local: String,
+    to_local: String,
     total: Row,
     lost_value: BTreeMap<String, String>,
     reasons: BTreeMap<String, u64>,
@@ -109,10 +111,27 @@ pub(crate) async fn run(ctx: &Ctx, a: SalesReportArgs) -> CliResult<ExitCode> {
         }
         None => ctx.dates.current_quarter(chrono::Utc::now()),
     };
+    let doc = document(ctx, &session, period).await?;
+    match a.format {
+        Format::Table => print_tables(&doc),
+        Format::Json => println!(
+            "{}",
+            json(&doc).map_err(|e| CliError::failure(e.to_string()))?
+        ),
+        Format::Csv => print_csv(&csv_rows(&doc)).map_err(|e| CliError::failure(e.to_string()))?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report of `period` as `session` sees it.
+///
+/// # Errors
+/// The library's errors.
+async fn document(ctx: &Ctx, session: &crm::Session, period: Period) -> CliResult<Document> {
     let report = session.won_lost_report_for(period).await?;
     let forecast = session.forecast(period, ForecastScope::Workspace).await?;
     let dir = ctx.directory().await?;
-    let doc = Document {
+    Ok(Document {
         period: period.label(),
         label: period_label(&period, &ctx.dates),
         calendar: match ctx.dates.calendar {
@@ -121,6 +140,8 @@ pub(crate) async fn run(ctx: &Ctx, a: SalesReportArgs) -> CliResult<ExitCode> {
         },
         from: report.from.to_rfc3339(),
         to: report.to.to_rfc3339(),
+        from_local: ctx.dates.datetime(report.from),
+        to_local: ctx.dates.datetime(report.to),
         total: Row::new("all".into(), &report.total),
         lost_value: values(&report.lost_value),
         reasons: report.reasons.clone(),
@@ -163,16 +184,20 @@ pub(crate) async fn run(ctx: &Ctx, a: SalesReportArgs) -> CliResult<ExitCode> {
                 expected: l.expected().normalize().to_string(),
             })
             .collect(),
-    };
-    match a.format {
-        Format::Table => print_tables(&doc, &ctx.dates, &report),
-        Format::Json => println!(
-            "{}",
-            json(&doc).map_err(|e| CliError::failure(e.to_string()))?
-        ),
-        Format::Csv => print_csv(&csv_rows(&doc)).map_err(|e| CliError::failure(e.to_string()))?,
-    }
-    Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints the sales report of `period` as tables (the demo).
+///
+/// # Errors
+/// The library's errors.
+pub(crate) async fn print_period(
+    ctx: &Ctx,
+    session: &crm::Session,
+    period: Period,
+) -> CliResult<()> {
+    print_tables(&document(ctx, session, period).await?);
+    Ok(())
 }
 
 fn rate(r: Option<f64>) -> String {
@@ -189,13 +214,9 @@ fn join(v: &BTreeMap<String, String>) -> String {
         .join(", ")
 }
 
-fn print_tables(d: &Document, dates: &crate::dates::Dates, r: &crm::sales::WonLostReport) {
+fn print_tables(d: &Document) {
     println!("sales report {} — {}", d.period, safe(&d.label));
-    println!(
-        "from {} to {} (exclusive)",
-        dates.datetime(r.from),
-        dates.datetime(r.to)
-    );
+    println!("from {} to {} (exclusive)", d.from_local, d.to_local);
     let mut t = table(["measure", "value"]);
     t.add_row(["won".to_owned(), d.total.won.to_string()]);
     t.add_row(["lost".to_owned(), d.total.lost.to_string()]);
