@@ -566,6 +566,31 @@ pub async fn concurrent_conversion_is_idempotent(store: &Arc<dyn Store>) {
     assert_eq!(out.customer.id, known);
     assert!(out.deal.is_none());
     assert_eq!(all_customers(&desk.officer).await.len(), 2);
+
+    // Concurrent lead forms from one person end in one lead holding every submission.
+    let web = Arc::new(
+        desk.crm
+            .system_session(desk.workspace.id, "web")
+            .await
+            .unwrap(),
+    );
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let web = web.clone();
+        tasks.push(tokio::spawn(async move {
+            let source = LeadSource::of(SourceKind::WebForm);
+            let f = form(&format!("race-{i}"), "racer@example.com", "hello");
+            web.capture_lead_form(f, source).await.unwrap()
+        }));
+    }
+    let mut leads = Vec::new();
+    for t in tasks {
+        leads.push(t.await.unwrap().lead.id);
+    }
+    leads.dedup();
+    assert_eq!(leads.len(), 1, "{leads:?}");
+    let lead = desk.agent.lead(leads[0]).await.unwrap();
+    assert_eq!(lead.submissions.len(), 6);
 }
 
 /// Forecast, won/lost report, goals and snapshots on a data set whose figures were worked
