@@ -1,9 +1,10 @@
 //! The sales funnel: leads and their qualification, products and price lists, pipelines,
 //! deals with their stage log, orders, goals, forecasts and the won/lost report.
 //!
-//! The types are here with the keys they claim ([`indexes`]); the logic is in
-//! [`crate::service`] (`Session::create_lead`, `Session::convert_lead`,
-//! `Session::move_deal`, `Session::won_lost_report`, ...). See `docs/sales.md`.
+//! The types are here with the keys they claim (see [`DEAL_CLOSED`] and the other indexes);
+//! the logic is in [`crate::service`] ([`crate::Session::create_lead`],
+//! [`crate::Session::convert_lead`], [`crate::Session::move_deal`],
+//! [`crate::Session::won_lost_report`], ...). See `docs/sales.md`.
 
 mod deal;
 mod forecast;
