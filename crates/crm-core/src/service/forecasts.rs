@@ -128,7 +128,7 @@ impl Session {
     }
 
     /// Freezes the forecast snapshots of the periods containing `at` (the Jalali and the
-    /// Gregorian month and quarter, in the work calendar's time zone), for the workspace, every
+    /// Gregorian month, quarter and year, in the work calendar's time zone), for the workspace, every
     /// pipeline, every department and every owner with deals in the period. One snapshot per
     /// period, scope and local day: calling again the same day (or concurrently) writes
     /// nothing new. Returns how many snapshots this call wrote. The scheduled worker calls it.
@@ -157,6 +157,8 @@ impl Session {
                 year: local.year(),
                 quarter: u8::try_from((local.month() - 1) / 3 + 1).unwrap_or(1),
             },
+            Period::JalaliYear { year: jalali.year },
+            Period::GregorianYear { year: local.year() },
         ];
         let day = local.date_naive().format("%Y-%m-%d").to_string();
         let pipelines = self.store().all::<Pipeline>(self.ws).await?;
