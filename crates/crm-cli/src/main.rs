@@ -141,6 +141,12 @@ enum Command {
     /// Run it every few minutes (cron); without --as it runs as the system component
     /// `crm-cli sla`.
     Sla,
+    /// Leads: add, take in a web lead form, qualify, convert into a customer and a deal.
+    #[command(subcommand)]
+    Lead(commands::leads::LeadCommand),
+    /// Forecasts: show, freeze today's snapshots (cron), accuracy.
+    #[command(subcommand)]
+    Forecast(commands::forecasts::ForecastCommand),
     /// Sales pipelines and their stages.
     #[command(subcommand)]
     Pipeline(commands::pipelines::PipelineCommand),
@@ -208,6 +214,8 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
                 Command::Import(args) => customers::import(&ctx, args).await,
                 Command::Report(args) => report::run(&ctx, args).await,
                 Command::Sla => actions::sla(&ctx).await,
+                Command::Lead(c) => leads::run(&ctx, c).await,
+                Command::Forecast(c) => forecasts::run(&ctx, c).await,
                 Command::Pipeline(c) => pipelines::run(&ctx, c).await,
                 Command::Product(c) => products::run(&ctx, c).await,
                 Command::Deal(c) => deals::run(&ctx, c).await,

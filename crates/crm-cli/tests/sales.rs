@@ -219,3 +219,92 @@ fn a_deal_goes_through_the_stages_and_the_quarter_report_shows_it() {
         "{show}"
     );
 }
+
+#[test]
+fn a_lead_form_is_qualified_converted_and_forecast() {
+    let (tmp, db) = workspace();
+    let reza = "reza@acme.example";
+    ok(&db, &["pipeline", "add", "New business"]);
+    let form = tmp.path().join("form.json");
+    std::fs::write(
+        &form,
+        r#"{"submission_id": "f-77", "name": "Nazanin Salehi", "email": "nazanin@example.com",
+            "message": "20 chairs, please"}"#,
+    )
+    .unwrap();
+    let form = form.to_str().unwrap();
+    let first = ok(&db, &["lead", "form", form, "--campaign", "nowruz-1405"]);
+    assert!(
+        first.contains("(new)") && first.contains("from web_form"),
+        "{first}"
+    );
+    let again = ok(&db, &["lead", "form", form]);
+    assert!(again.contains("(known)"), "{again}");
+    assert_eq!(id_of(&first), id_of(&again));
+    let lead = id_of(&first);
+    let listed = ok(&db, &["lead", "list"]);
+    assert!(
+        listed.contains("Nazanin Salehi") && listed.contains("nowruz-1405"),
+        "{listed}"
+    );
+    // The form opened no request in the cartable.
+    let cartable = ok(
+        &db,
+        &["--as", "maryam@acme.example", "cartable", "officers"],
+    );
+    assert!(!cartable.contains("Nazanin"), "{cartable}");
+    let bad = run(
+        &db,
+        &["--as", reza, "lead", "qualify", &lead, "disqualified"],
+    );
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let q = ok(&db, &["--as", reza, "lead", "qualify", &lead, "sql"]);
+    assert!(q.contains("sales_qualified"), "{q}");
+    let out = ok(
+        &db,
+        &[
+            "--as",
+            reza,
+            "lead",
+            "convert",
+            &lead,
+            "--deal",
+            "Chairs",
+            "--amount",
+            "400000000",
+        ],
+    );
+    assert!(out.contains("Nazanin Salehi (new)"), "{out}");
+    let deal = out
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let again = ok(&db, &["--as", reza, "lead", "convert", &lead]);
+    assert!(
+        again.contains(&format!("deal {deal}")),
+        "converting twice: {again}"
+    );
+    let today = chrono::Utc::now().date_naive().to_string();
+    ok(
+        &db,
+        &["--as", reza, "deal", "set", &deal, "--close", &today],
+    );
+    ok(&db, &["--as", reza, "deal", "move", &deal, "proposal"]);
+    let frozen = ok(&db, &["forecast", "freeze"]);
+    assert!(!frozen.starts_with("0 "), "{frozen}");
+    assert_eq!(
+        ok(&db, &["forecast", "freeze"]),
+        "0 forecast snapshots frozen\n"
+    );
+    let shown = ok(&db, &["forecast", "show", "--owner", reza]);
+    assert!(
+        shown.contains("400000000") && shown.contains("200000000"),
+        "{shown}"
+    );
+    let accuracy = ok(&db, &["forecast", "accuracy", "--owner", reza]);
+    assert!(accuracy.contains("200000000"), "{accuracy}");
+}
