@@ -152,6 +152,27 @@ enum Command {
     /// Webhook endpoints that receive the workspace's events.
     #[command(subcommand)]
     Webhook(commands::outbox::WebhookCommand),
+    /// Leads: add, take in a web lead form, qualify, convert into a customer and a deal.
+    #[command(subcommand)]
+    Lead(commands::leads::LeadCommand),
+    /// Forecasts: show, freeze today's snapshots (cron), accuracy.
+    #[command(subcommand)]
+    Forecast(commands::forecasts::ForecastCommand),
+    /// Sales pipelines and their stages.
+    #[command(subcommand)]
+    Pipeline(commands::pipelines::PipelineCommand),
+    /// Products and their prices.
+    #[command(subcommand)]
+    Product(commands::products::ProductCommand),
+    /// Deals: add, move through the stages, win, lose with a reason, reopen, show, list.
+    #[command(subcommand)]
+    Deal(commands::deals::DealCommand),
+    /// Orders: purchases, from won deals or directly, and refunds.
+    #[command(subcommand)]
+    Order(commands::orders::OrderCommand),
+    /// Sales goals and their attainment.
+    #[command(subcommand)]
+    Goal(commands::goals::GoalCommand),
     /// Seed a realistic workspace in a fresh directory and walk through the whole process.
     Demo(demo::DemoArgs),
 }
@@ -207,6 +228,13 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
                 Command::Outbox(c) => outbox::outbox(&ctx, c).await,
                 Command::Run(args) => run::run(&ctx, &context::data_dir(g), *args).await,
                 Command::Webhook(c) => outbox::webhook(&ctx, c).await,
+                Command::Lead(c) => leads::run(&ctx, c).await,
+                Command::Forecast(c) => forecasts::run(&ctx, c).await,
+                Command::Pipeline(c) => pipelines::run(&ctx, c).await,
+                Command::Product(c) => products::run(&ctx, c).await,
+                Command::Deal(c) => deals::run(&ctx, c).await,
+                Command::Order(c) => orders::run(&ctx, c).await,
+                Command::Goal(c) => goals::run(&ctx, c).await,
                 // Handled above, before the store is opened.
                 Command::Init(_) | Command::Demo(_) => Ok(ExitCode::SUCCESS),
             };

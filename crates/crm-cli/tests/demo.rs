@@ -29,6 +29,15 @@ fn demo_seeds_and_walks_through_the_process() {
         "The customer's 360° view",
         "سه‌ماههٔ",
         "Try it yourself",
+        // The sales story.
+        "A web lead form arrives",
+        "the same submission again: recognised",
+        "-> sales_qualified",
+        "won: 480000000 IRR (48000000 toman)",
+        "without the competitor's name: refused",
+        "lost: competitor: پارس‌آفیس",
+        "forecast snapshots frozen",
+        "The won/lost report of",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }
@@ -41,6 +50,11 @@ fn demo_seeds_and_walks_through_the_process() {
     assert!(cartable.contains("awaiting my review"), "{cartable}");
     let found = ok(&db, &["--as", "maryam@acme.example", "search", "علی رضا"]);
     assert!(found.contains("علی رضایی"), "{found}");
+    let deals = ok(&db, &["--as", "sina@acme.example", "deal", "list"]);
+    assert!(
+        deals.contains("proposal") && deals.contains("needs"),
+        "{deals}"
+    );
 
     // A second demo refuses the non-empty directory and changes nothing.
     let again = run(&db, &["demo"]);

@@ -16,6 +16,13 @@
 //! | configure routing, service levels, departments' assignment | no | no | no | yes | no |
 //! | read reports | yes | no | yes | yes | no |
 //! | set and remove message templates | no | no | no | yes | no |
+//! | capture leads (forms, imports) | yes | yes | yes | yes | yes |
+//! | work leads and deals | yes | own deals | department's deals | yes | no |
+//! | record orders | yes | yes | yes | yes | yes |
+//! | configure pipelines, products, price lists | no | no | no | yes | no |
+//! | set sales goals | no | no | yes | yes | no |
+//! | read sales reports and forecasts | no | no | yes | yes | no |
+//! | freeze forecast snapshots | no | no | no | yes | yes |
 
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -58,6 +65,21 @@ pub enum Permission {
     ManageDelivery,
     /// Set and remove the workspace's message templates.
     ManageTemplates,
+    /// Create leads (web forms, imports, by hand).
+    CaptureLeads,
+    /// Qualify and convert leads, create and work deals (agents: their own deals; managers:
+    /// their department's; the services check ownership).
+    WorkSales,
+    /// Record orders and refunds.
+    RecordOrders,
+    /// Configure pipelines, products and price lists.
+    ConfigureSales,
+    /// Set sales goals.
+    ManageGoals,
+    /// Read forecasts, goals' attainment and the won/lost report.
+    ReadSalesReports,
+    /// Freeze forecast snapshots (the scheduled worker).
+    FreezeForecasts,
 }
 
 /// The acting party of a session: a staff member (with their stored roles) or the system.
@@ -113,6 +135,9 @@ impl Principal {
                         | RecordInteraction
                         | Intake
                         | RateRequests
+                        | CaptureLeads
+                        | RecordOrders
+                        | FreezeForecasts
                 );
             }
             Principal::Staff(s) => s,
@@ -134,6 +159,9 @@ impl Principal {
             WorkRequests => any(&[Role::Officer, Role::Manager, Role::Agent]),
             ReadReports => any(&[Role::Officer, Role::Manager, Role::Admin]),
             ManageDelivery => any(&[Role::Officer, Role::Manager, Role::Admin]),
+            CaptureLeads | WorkSales | RecordOrders => !staff.roles.is_empty(),
+            ConfigureSales | FreezeForecasts => staff.has_role(Role::Admin),
+            ManageGoals | ReadSalesReports => any(&[Role::Manager, Role::Admin]),
         }
     }
 }

@@ -85,6 +85,22 @@ pub enum AuditAction {
     ServiceLevelWarned,
     /// A parked, failed or bounced outbox message was queued again by a person.
     Replayed,
+    /// A lead was qualified (marketing or sales).
+    Qualified,
+    /// A lead was disqualified.
+    Disqualified,
+    /// A lead was converted into a customer (and maybe a deal).
+    Converted,
+    /// A deal moved to another stage.
+    StageChanged,
+    /// A deal was won.
+    Won,
+    /// A deal was lost.
+    Lost,
+    /// An order was refunded.
+    Refunded,
+    /// Forecast snapshots were frozen.
+    ForecastFrozen,
 }
 
 impl AuditAction {
@@ -116,6 +132,14 @@ impl AuditAction {
             Self::ServiceLevelBreached => "service_level_breached",
             Self::ServiceLevelWarned => "service_level_warned",
             Self::Replayed => "replayed",
+            Self::Qualified => "qualified",
+            Self::Disqualified => "disqualified",
+            Self::Converted => "converted",
+            Self::StageChanged => "stage_changed",
+            Self::Won => "won",
+            Self::Lost => "lost",
+            Self::Refunded => "refunded",
+            Self::ForecastFrozen => "forecast_frozen",
         }
     }
 }

@@ -80,6 +80,38 @@ typed_id!(
     /// A workspace's own message template.
     TemplateId
 );
+typed_id!(
+    /// A sales lead.
+    LeadId
+);
+typed_id!(
+    /// A product.
+    ProductId
+);
+typed_id!(
+    /// A price list.
+    PriceListId
+);
+typed_id!(
+    /// A sales pipeline.
+    PipelineId
+);
+typed_id!(
+    /// A deal (an opportunity in a pipeline).
+    DealId
+);
+typed_id!(
+    /// An order (a purchase).
+    OrderId
+);
+typed_id!(
+    /// A sales goal.
+    GoalId
+);
+typed_id!(
+    /// A frozen forecast snapshot.
+    ForecastSnapshotId
+);
 
 /// Makes UUID v7 ids from the service clock's time and a random generator.
 ///

@@ -24,6 +24,7 @@ pub mod notify;
 pub mod outbox;
 pub mod record;
 pub mod request;
+pub mod sales;
 pub mod service;
 pub mod staff;
 pub mod store;

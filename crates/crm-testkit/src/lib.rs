@@ -7,12 +7,14 @@
 //!   given an `async fn() -> Fixture` that makes a fresh, empty one.
 //! - [`model`]: the model-based test: random operation sequences (conflicting ones included)
 //!   run on two stores with the same clock and ids must give identical results.
+//! - [`deal_model`]: the deal state machine under random actions by random actors.
 //! - [`support`]: a workspace with one staff member of each role, a manual clock.
 //! - [`note`]: a record kind only the suite declares, which every store must handle as it
 //!   handles crm-core's own.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test kit: failing loudly is its job
 
 pub mod checks;
+pub mod deal_model;
 pub mod model;
 pub mod note;
 pub mod request_model;
@@ -103,6 +105,11 @@ macro_rules! store_conformance_tests {
             snapshots_never_mix_commits,
             readers_never_see_damage_while_records_go,
             templates_override_per_workspace,
+            sales_funnel_scenario,
+            deal_access_follows_ownership,
+            bad_sales_input_changes_nothing,
+            concurrent_conversion_is_idempotent,
+            sales_figures_match_hand_computed,
         );
     };
     (@tests $make:path; $($check:ident),* $(,)?) => {

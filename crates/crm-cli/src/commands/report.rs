@@ -22,6 +22,17 @@ pub(crate) struct ReportArgs {
     /// How to print it.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Another report than the cartable's.
+    #[command(subcommand)]
+    kind: Option<ReportKind>,
+}
+
+/// The reports besides the cartable's.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum ReportKind {
+    /// The sales report of a period: won and lost (counts, values, win rate, reasons,
+    /// competitors, sources, owners, cycle, conversion between stages) and the forecast.
+    Sales(super::sales_report::SalesReportArgs),
 }
 
 /// An output format.
@@ -40,6 +51,9 @@ pub(crate) enum Format {
 /// # Errors
 /// Invalid input for a bad period; the library's errors (agents may not read reports).
 pub(crate) async fn run(ctx: &Ctx, a: ReportArgs) -> CliResult<ExitCode> {
+    if let Some(ReportKind::Sales(args)) = a.kind {
+        return super::sales_report::run(ctx, args).await;
+    }
     let session = ctx.session().await?;
     let period = match &a.period {
         Some(p) => {

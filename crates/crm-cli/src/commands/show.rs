@@ -269,6 +269,30 @@ pub(crate) fn customer_view(ctx: &Ctx, dir: &Directory, v: &CustomerView) -> Str
             ));
         }
     }
+    if !v.recent_deals.is_empty() {
+        out.push("deals:".to_owned());
+        for d in &v.recent_deals {
+            out.push(format!(
+                "  {} {:<6} {:<14} {} {}",
+                ctx.dates.date(d.created_at),
+                d.status.as_str(),
+                d.stage,
+                d.amount,
+                short(&d.title, 50)
+            ));
+        }
+    }
+    if !v.recent_orders.is_empty() {
+        out.push("orders:".to_owned());
+        for o in &v.recent_orders {
+            out.push(format!(
+                "  {} {:<8} {}",
+                ctx.dates.date(o.ordered_at),
+                o.status.as_str(),
+                o.total
+            ));
+        }
+    }
     out.join("\n")
 }
 

@@ -1,5 +1,6 @@
 //! `crm demo`: a realistic workspace seeded in a fresh directory, then the whole process of
-//! the cartable walked through step by step.
+//! the cartable walked through step by step, then the sales story (a web-form lead to a won
+//! deal, a deal lost to a competitor, the forecast and the quarter's won/lost report).
 //!
 //! The content is generated deterministically from `--seed` (names, messages, which requests
 //! bounce or are returned, ids); times are laid out over the weeks before now, so the data
@@ -10,6 +11,7 @@ mod cast;
 mod history;
 mod names;
 mod rng;
+mod sales;
 mod walk;
 
 use crate::Global;
@@ -116,6 +118,7 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
     let ctx = Ctx::from_parts(crm.clone(), sled.clone(), cast.workspace.id, dates, None);
     output_heading("The process, step by step");
     walk::walk(&ctx, &cast, &clock, &dir.join("mail")).await?;
+    sales::sales(&ctx, &cast, &clock, now).await?;
     sled.sync().await?;
 
     output_heading("Try it yourself");
@@ -135,6 +138,17 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
             j.current_quarter(now).label()
         }
     );
+    println!(
+        "  crm --db {db} --as dariush@acme.example --calendar jalali report sales --period {}",
+        {
+            let j = Dates {
+                calendar: crate::CalendarArg::Jalali,
+                tz: dates.tz,
+            };
+            j.current_quarter(now).label()
+        }
+    );
+    println!("  crm --db {db} --as sina@acme.example deal list");
     println!("demo finished in {:.1}s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
 }

@@ -8,6 +8,7 @@ use crate::interaction::Interaction;
 use crate::outbox::OutboxMessage;
 use crate::record::Entity;
 use crate::request::{Request, RoutingRule};
+use crate::sales::{Deal, ForecastSnapshot, Goal, Lead, Order, Pipeline, PriceList, Product};
 use crate::staff::{Department, Staff};
 use crate::template::MessageTemplate;
 use crate::workspace::Workspace;
@@ -35,6 +36,22 @@ impl RecordKind {
     pub const COUNTER: RecordKind = Counter::KIND;
     /// [`MessageTemplate`].
     pub const MESSAGE_TEMPLATE: RecordKind = MessageTemplate::KIND;
+    /// [`Lead`].
+    pub const LEAD: RecordKind = Lead::KIND;
+    /// [`Product`].
+    pub const PRODUCT: RecordKind = Product::KIND;
+    /// [`PriceList`].
+    pub const PRICE_LIST: RecordKind = PriceList::KIND;
+    /// [`Pipeline`].
+    pub const PIPELINE: RecordKind = Pipeline::KIND;
+    /// [`Deal`].
+    pub const DEAL: RecordKind = Deal::KIND;
+    /// [`Order`].
+    pub const ORDER: RecordKind = Order::KIND;
+    /// [`Goal`].
+    pub const GOAL: RecordKind = Goal::KIND;
+    /// [`ForecastSnapshot`].
+    pub const FORECAST_SNAPSHOT: RecordKind = ForecastSnapshot::KIND;
 
     /// Every kind crm-core declares.
     pub const BUILTIN: &'static [RecordKind] = &[
@@ -49,6 +66,14 @@ impl RecordKind {
         Self::ROUTING_RULE,
         Self::COUNTER,
         Self::MESSAGE_TEMPLATE,
+        Self::LEAD,
+        Self::PRODUCT,
+        Self::PRICE_LIST,
+        Self::PIPELINE,
+        Self::DEAL,
+        Self::ORDER,
+        Self::GOAL,
+        Self::FORECAST_SNAPSHOT,
     ];
 }
 
@@ -69,6 +94,19 @@ pub const BUILTIN_INDEXES: &[Index] = &[
     crate::request::POSSIBLE_DUPLICATES,
     crate::request::BY_CUSTOMER,
     crate::request::BY_CREATED,
+    crate::sales::LEAD_BY_STATUS,
+    crate::sales::LEAD_BY_OWNER,
+    crate::sales::LEAD_BY_QUALIFIED,
+    crate::sales::DEAL_OPEN_BY_OWNER,
+    crate::sales::DEAL_OPEN_BY_DEPARTMENT,
+    crate::sales::DEAL_OPEN_BY_PIPELINE,
+    crate::sales::DEAL_CLOSED,
+    crate::sales::DEAL_BY_CUSTOMER,
+    crate::sales::DEAL_OPEN_BY_CLOSE,
+    crate::sales::ORDER_BY_CUSTOMER,
+    crate::sales::ORDER_BY_TIME,
+    crate::sales::SNAPSHOT_BY_PERIOD,
+    crate::sales::GOAL_BY_PERIOD,
 ];
 
 #[cfg(test)]

@@ -28,11 +28,26 @@ mod templates;
 mod transition;
 mod view;
 mod web_form;
+// The sales funnel.
+mod conversion;
+mod deals;
+mod forecasts;
+mod goals;
+mod leads;
+mod orders;
+mod pipelines;
+mod products;
+mod sales_reports;
 
 pub use contacts::ContactInput;
+pub use conversion::{ConversionOutcome, ConvertLead, LeadDeal};
 pub use customers::{CustomerChanges, NewCustomer};
+pub use deals::{DealChanges, MAX_LINES, NewDeal, PipelineItem};
+pub use goals::{GoalProgress, NewGoal};
 pub use intake::{InboundMessage, IntakeOutcome, Sender};
 pub use interactions::NewInteraction;
+pub use leads::{LeadCapture, MAX_LEAD_NOTE, MAX_LEAD_NOTES, NewLead};
+pub use orders::NewOrder;
 pub use reports::{LoadRow, RequestReport, TimeStats};
 pub use service_levels::ServiceLevelReport;
 pub use staff::{NewStaff, StaffChanges};

@@ -24,11 +24,15 @@ pub struct CustomerView {
     pub more_interactions: bool,
     /// The latest requests, newest first.
     pub recent_requests: Vec<crate::request::Request>,
+    /// The latest deals (open and closed), newest first.
+    pub recent_deals: Vec<crate::sales::Deal>,
+    /// The latest orders (the purchase history), newest first.
+    pub recent_orders: Vec<crate::sales::Order>,
 }
 
 impl Session {
-    /// The 360° view: the customer, their organisation, their recent interactions and
-    /// requests.
+    /// The 360° view: the customer, their organisation, their recent interactions,
+    /// requests, deals and orders.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] for an unknown customer.
@@ -42,7 +46,11 @@ impl Session {
         let recent = crate::interaction::history(self.store(), self.ws, customer.id, &page).await?;
         let view = crate::request::RequestView::Customer(customer.id);
         let requests = crate::request::view(self.store(), self.ws, &view, &page).await?;
+        let deals = self.customer_deals(customer.id, &page).await?;
+        let orders = self.customer_orders(customer.id, &page).await?;
         Ok(CustomerView {
+            recent_deals: deals.items,
+            recent_orders: orders.items,
             recent_requests: requests.items,
             customer,
             organisation,

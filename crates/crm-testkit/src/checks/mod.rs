@@ -12,6 +12,7 @@ mod queries;
 mod race;
 mod records;
 mod templates;
+mod sales;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
 pub use cartable::{
@@ -39,6 +40,10 @@ pub use records::{
     snapshots_never_mix_commits,
 };
 pub use templates::templates_override_per_workspace;
+pub use sales::{
+    SalesDesk, bad_sales_input_changes_nothing, concurrent_conversion_is_idempotent,
+    deal_access_follows_ownership, sales_figures_match_hand_computed, sales_funnel_scenario,
+};
 
 use crm_core::customer::CustomerFilter;
 use crm_core::store::PageRequest;

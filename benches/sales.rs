@@ -1,0 +1,472 @@
+//! The sales proofs of issue 11 (see `docs/sales.md`).
+//!
+//! ```text
+//! cargo bench -p crm --bench sales
+//! CRM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
+//! CRM_BENCH_DEALS=100000 CRM_BENCH_PIPELINE_DEALS=1000000 cargo bench -p crm --bench sales
+//! ```
+//!
+//! On sled (and on PostgreSQL when `CRM_BENCH_POSTGRES_URL` is set; each run in a schema of
+//! its own, dropped at the end):
+//!
+//! 1. **Won/lost report over 12 months** with `CRM_BENCH_DEALS` deals (default 10,000; the
+//!    issue's figure is 100,000): 80% closed, spread over the last 24 months, the rest open.
+//!    `won_lost_report(now - 12 months, now)` is timed 5 times (median and slowest). Target:
+//!    under 500 ms at 100,000.
+//! 2. **One owner's pipeline view**: `CRM_BENCH_PIPELINE_DEALS` deals (default 20,000; the
+//!    issue's figure is 1,000,000), 1,000 of them open and owned by one salesperson, the rest
+//!    owned by 200 others. `pipeline_view(owner, first(1000))` (all 1,000 in one page) is timed
+//!    `CRM_BENCH_CALLS` times (default 200): p50, p99. Target: p99 under 5 ms.
+//! 3. **Deal stage change, durable** (`move_deal`: read, check, write the deal with its log
+//!    entry and audit entry in one commit; sled in `Flush` mode), `CRM_BENCH_STAGE_CHANGES`
+//!    changes (default 500) over 100 deals, one after another, beside a hand-written rusqlite
+//!    baseline doing the same work (read the deal, write it with a log row and an audit row in
+//!    one transaction; WAL, `synchronous=FULL`). Target: at least the baseline's rate.
+//!
+//! Seeds are written straight through `Store::commit`, 1,000 deals per commit.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use chrono::{DateTime, Duration as TimeDelta, Utc};
+use crm_core::audit::Actor;
+use crm_core::calendar::months_back;
+use crm_core::id::{CustomerId, DealId, PipelineId, StaffId, WorkspaceId};
+use crm_core::record::Body;
+use crm_core::sales::{Deal, DealStatus, LostReason, Money, Pipeline, Position, StageChange};
+use crm_core::service::{NewCustomer, NewDeal, NewStaff};
+use crm_core::staff::Role;
+use crm_core::store::{Commit, PageRequest, Store};
+use crm_core::{Crm, Session};
+use crm_store_postgres::TestSchema;
+use crm_store_sled::{Durability, SledConfig, SledStore};
+use rusqlite::{Connection, TransactionBehavior, params};
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// Open deals of the measured salesperson.
+const HELD: u64 = 1000;
+/// Other owners.
+const OTHERS: usize = 200;
+/// Deals per seed commit.
+const BATCH: u64 = 1000;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().map_or(default, |v| {
+        v.replace('_', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}: a number"))
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn pct(times: &mut [Duration], p: f64) -> Duration {
+    times.sort();
+    times[((times.len() as f64 * p).ceil() as usize).saturating_sub(1)]
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let deals = env_u64("CRM_BENCH_DEALS", 10_000);
+    let pipeline_deals = env_u64("CRM_BENCH_PIPELINE_DEALS", 20_000).max(HELD);
+    let changes = env_u64("CRM_BENCH_STAGE_CHANGES", 500);
+    let calls = env_u64("CRM_BENCH_CALLS", 200) as usize;
+    let postgres = std::env::var("CRM_BENCH_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty());
+    if postgres.is_none() {
+        eprintln!("SKIPPED: CRM_BENCH_POSTGRES_URL not set (PostgreSQL runs skipped)");
+    }
+    rt.block_on(async {
+        // 1. The won/lost report.
+        let (store, _dir) = sled(Durability::Buffered);
+        report("sled", store, deals).await;
+        if let Some(url) = &postgres {
+            let (store, schema) = TestSchema::create(url).await.expect("postgres schema");
+            report("postgres", Arc::new(store), deals).await;
+            drop(schema);
+        }
+        // 2. The pipeline view.
+        let (store, _dir) = sled(Durability::Buffered);
+        pipeline_view("sled", store, pipeline_deals, calls).await;
+        if let Some(url) = &postgres {
+            let (store, schema) = TestSchema::create(url).await.expect("postgres schema");
+            pipeline_view("postgres", Arc::new(store), pipeline_deals, calls).await;
+            drop(schema);
+        }
+        // 3. Stage changes, durable.
+        let (store, _dir) = sled(Durability::Flush);
+        stage_changes("sled (Flush)", store, changes).await;
+        if let Some(url) = &postgres {
+            let (store, schema) = TestSchema::create(url).await.expect("postgres schema");
+            stage_changes("postgres", Arc::new(store), changes).await;
+            drop(schema);
+        }
+        sqlite_stage_changes(changes);
+    });
+}
+
+fn sled(durability: Durability) -> (Arc<dyn Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SledStore::open(SledConfig::new(dir.path().join("db")).durability(durability))
+        .expect("open sled");
+    (Arc::new(store), dir)
+}
+
+/// A workspace with an administrator, the default pipeline, a customer, the measured
+/// salesperson and `OTHERS` more.
+struct World {
+    crm: Crm,
+    ws: WorkspaceId,
+    admin: Session,
+    pipeline: Pipeline,
+    customer: CustomerId,
+    holder: StaffId,
+    others: Vec<StaffId>,
+}
+
+async fn world(store: Arc<dyn Store>) -> World {
+    let crm = Crm::new(store);
+    let (workspace, admin) = crm
+        .create_workspace("Sales", "IR", NewStaff::new("Admin", Role::Admin))
+        .await
+        .expect("workspace");
+    let ws = workspace.id;
+    let admin = crm.session(ws, admin.id).await.expect("admin");
+    let pipeline = admin
+        .create_pipeline("New business", Pipeline::default_stages())
+        .await
+        .expect("pipeline");
+    let customer = admin
+        .create_customer(NewCustomer::person("Bench", "Customer"))
+        .await
+        .expect("customer")
+        .id;
+    let holder = admin
+        .create_staff(NewStaff::new("Holder", Role::Agent))
+        .await
+        .expect("holder")
+        .id;
+    let mut others = Vec::with_capacity(OTHERS);
+    for i in 0..OTHERS {
+        let s = admin
+            .create_staff(NewStaff::new(&format!("Agent {i}"), Role::Agent))
+            .await
+            .expect("staff");
+        others.push(s.id);
+    }
+    World {
+        crm,
+        ws,
+        admin,
+        pipeline,
+        customer,
+        holder,
+        others,
+    }
+}
+
+/// Deal `k` as the services would have left it: created at `created` at qualification,
+/// moved to proposal a day later, and won or lost at `closed` when given.
+fn deal(
+    w: &World,
+    k: u64,
+    owner: StaffId,
+    created: DateTime<Utc>,
+    closed: Option<(DateTime<Utc>, bool)>,
+) -> Deal {
+    let by = Actor::Staff(owner);
+    let amount = Money::parse(&format!("{}", 1_000_000 * (1 + k % 97)), "IRR").expect("money");
+    let mut log = vec![
+        StageChange {
+            from: None,
+            to: Position::Stage("qualification".into()),
+            by: by.clone(),
+            at: created,
+            reason: None,
+        },
+        StageChange {
+            from: Some(Position::Stage("qualification".into())),
+            to: Position::Stage("proposal".into()),
+            by: by.clone(),
+            at: created + TimeDelta::days(1),
+            reason: None,
+        },
+    ];
+    let (status, closed_at, lost_reason) = match closed {
+        Some((at, won)) => {
+            let reason = (!won).then(|| match k % 3 {
+                0 => LostReason::Price,
+                1 => LostReason::Competitor {
+                    name: format!("Competitor {}", k % 7),
+                },
+                _ => LostReason::Timing,
+            });
+            log.push(StageChange {
+                from: Some(Position::Stage("proposal".into())),
+                to: if won { Position::Won } else { Position::Lost },
+                by,
+                at,
+                reason: reason.clone(),
+            });
+            let status = if won {
+                DealStatus::Won
+            } else {
+                DealStatus::Lost
+            };
+            (status, Some(at), reason)
+        }
+        None => (DealStatus::Open, None, None),
+    };
+    Deal {
+        id: DealId(Uuid::now_v7()),
+        version: 1,
+        title: format!("Deal {k}"),
+        customer: w.customer,
+        owner,
+        department: None,
+        pipeline: PipelineId(w.pipeline.id.0),
+        stage: "proposal".into(),
+        status,
+        amount,
+        lines: Vec::new(),
+        expected_close: Some((created + TimeDelta::days(30)).date_naive()),
+        probability: None,
+        next_step: None,
+        source: None,
+        lead: None,
+        lost_reason,
+        closed_at,
+        log,
+        created_at: created,
+        updated_at: closed_at.unwrap_or(created),
+    }
+}
+
+async fn seed(store: &Arc<dyn Store>, w: &World, n: u64, held: u64, closed_share: u64) {
+    let now = Utc::now();
+    let span = 730 * 86_400i64; // 24 months back
+    let mut k = 0;
+    while k < n {
+        let mut commit = Commit::new();
+        for _ in 0..BATCH.min(n - k) {
+            let created =
+                now - TimeDelta::seconds(span - (k as i64 * span / n as i64)) - TimeDelta::days(10);
+            let d = if k < held {
+                deal(w, k, w.holder, created, None)
+            } else {
+                let owner = w.others[(k % OTHERS as u64) as usize];
+                let closed = (k % 100 < closed_share)
+                    .then(|| (created + TimeDelta::days(5 + (k % 20) as i64), k % 5 < 2));
+                deal(w, k, owner, created, closed)
+            };
+            commit.put(d);
+            k += 1;
+        }
+        store.commit(w.ws, commit).await.expect("seed commit");
+    }
+    store.sync().await.expect("sync");
+}
+
+async fn report(name: &str, store: Arc<dyn Store>, n: u64) {
+    let start = Instant::now();
+    let w = world(store.clone()).await;
+    seed(&store, &w, n, 0, 80).await;
+    println!(
+        "sales/{name}: seeded {n} deals in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+    let (from, to) = months_back(Utc::now(), 12);
+    let mut times = Vec::new();
+    let mut closed = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = w.admin.won_lost_report(from, to).await.expect("report");
+        times.push(t.elapsed());
+        closed = r.total.won + r.total.lost;
+        black_box(r);
+    }
+    let median = pct(&mut times, 0.5);
+    println!(
+        "sales/{name}/{n}: won/lost report, last 12 months ({closed} closed deals): median {:.1} ms, slowest {:.1} ms (target < 500 ms)",
+        ms(median),
+        ms(times[times.len() - 1])
+    );
+    drop(w.crm);
+}
+
+async fn pipeline_view(name: &str, store: Arc<dyn Store>, n: u64, calls: usize) {
+    let start = Instant::now();
+    let w = world(store.clone()).await;
+    seed(&store, &w, n, HELD, 70).await;
+    println!(
+        "sales/{name}: seeded {n} deals in {:.1}s",
+        start.elapsed().as_secs_f64()
+    );
+    let page = PageRequest::first(1000);
+    let first = Instant::now();
+    let got = w.admin.pipeline_view(w.holder, &page).await.expect("view");
+    let cold = first.elapsed();
+    assert_eq!(got.items.len(), HELD as usize);
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let t = Instant::now();
+        black_box(w.admin.pipeline_view(w.holder, &page).await.expect("view"));
+        times.push(t.elapsed());
+    }
+    let p50 = pct(&mut times, 0.5);
+    let p99 = pct(&mut times, 0.99);
+    println!(
+        "sales/{name}/{n}: one owner's pipeline view ({HELD} open deals in one page): cold {:.2} ms; {calls} calls: p50 {:.2} ms, p99 {:.2} ms (target p99 < 5 ms)",
+        ms(cold),
+        ms(p50),
+        ms(p99)
+    );
+}
+
+async fn stage_changes(name: &str, store: Arc<dyn Store>, changes: u64) {
+    let w = world(store.clone()).await;
+    let agent = w.crm.session(w.ws, w.holder).await.expect("agent");
+    let mut ids = Vec::new();
+    for i in 0..100 {
+        let new = NewDeal::new(
+            &format!("Deal {i}"),
+            w.customer,
+            w.pipeline.id,
+            Money::parse("1000000", "IRR").expect("money"),
+        );
+        ids.push(agent.create_deal(new).await.expect("deal").id);
+    }
+    let stages = ["needs", "proposal"];
+    let start = Instant::now();
+    for k in 0..changes {
+        let id = ids[(k % 100) as usize];
+        let stage = stages[((k / 100) % 2) as usize];
+        agent.move_deal(id, None, stage).await.expect("move");
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "sales/{name}: {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
+        elapsed.as_secs_f64(),
+        changes as f64 / elapsed.as_secs_f64(),
+        ms(elapsed) / changes as f64
+    );
+}
+
+/// The baseline: a deals table holding each deal's encoded body, a log table and an audit
+/// table; a stage change reads the deal, writes it back with one more log entry, and inserts
+/// a log row and an audit row, in one transaction (WAL, `synchronous=FULL`).
+fn sqlite_stage_changes(changes: u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conn = Connection::open(dir.path().join("deals.db")).expect("sqlite");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    conn.pragma_update(None, "synchronous", "FULL")
+        .expect("full");
+    conn.execute_batch(
+        "CREATE TABLE deals (id BLOB PRIMARY KEY, stage TEXT NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL);
+         CREATE TABLE deal_log (deal_id BLOB NOT NULL, from_stage TEXT, to_stage TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL);
+         CREATE INDEX deal_log_by_deal ON deal_log (deal_id, at);
+         CREATE TABLE audit (id BLOB PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, record_id BLOB NOT NULL, detail TEXT NOT NULL);",
+    )
+    .expect("schema");
+    let now = Utc::now();
+    let by = Actor::Staff(StaffId(Uuid::now_v7()));
+    let mut ids = Vec::new();
+    for i in 0..100u64 {
+        let d = Deal {
+            id: DealId(Uuid::now_v7()),
+            version: 1,
+            title: format!("Deal {i}"),
+            customer: CustomerId(Uuid::now_v7()),
+            owner: StaffId(Uuid::now_v7()),
+            department: None,
+            pipeline: PipelineId(Uuid::now_v7()),
+            stage: "qualification".into(),
+            status: DealStatus::Open,
+            amount: Money::parse("1000000", "IRR").expect("money"),
+            lines: Vec::new(),
+            expected_close: None,
+            probability: None,
+            next_step: None,
+            source: None,
+            lead: None,
+            lost_reason: None,
+            closed_at: None,
+            log: vec![StageChange {
+                from: None,
+                to: Position::Stage("qualification".into()),
+                by: by.clone(),
+                at: now,
+                reason: None,
+            }],
+            created_at: now,
+            updated_at: now,
+        };
+        let data = Body::binary(&d).expect("encode").as_bytes().to_vec();
+        conn.execute(
+            "INSERT INTO deals (id, stage, version, data) VALUES (?1, ?2, 1, ?3)",
+            params![d.id.0.as_bytes(), d.stage, data],
+        )
+        .expect("insert");
+        ids.push(d.id.0);
+    }
+    let stages = ["needs", "proposal"];
+    let start = Instant::now();
+    for k in 0..changes {
+        let id = ids[(k % 100) as usize];
+        let stage = stages[((k / 100) % 2) as usize];
+        let tx = rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
+            .expect("tx");
+        let (data, version): (Vec<u8>, i64) = tx
+            .query_row(
+                "SELECT data, version FROM deals WHERE id = ?1",
+                [id.as_bytes()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("read");
+        let mut d: Deal = Body::Binary(data).decode().expect("decode");
+        let at = Utc::now();
+        let from = d.stage.clone();
+        d.log.push(StageChange {
+            from: Some(Position::Stage(from.clone())),
+            to: Position::Stage(stage.into()),
+            by: by.clone(),
+            at,
+            reason: None,
+        });
+        d.stage = stage.into();
+        d.version += 1;
+        let data = Body::binary(&d).expect("encode").as_bytes().to_vec();
+        tx.execute(
+            "UPDATE deals SET stage = ?2, version = ?3, data = ?4 WHERE id = ?1 AND version = ?5",
+            params![id.as_bytes(), stage, version + 1, data, version],
+        )
+        .expect("update");
+        tx.execute(
+            "INSERT INTO deal_log (deal_id, from_stage, to_stage, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.as_bytes(), from, stage, by.to_string(), at.timestamp_micros()],
+        )
+        .expect("log");
+        tx.execute(
+            "INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES (?1, ?2, ?3, 'stage_changed', ?4, ?5)",
+            params![Uuid::now_v7().as_bytes(), at.timestamp_micros(), by.to_string(), id.as_bytes(), format!("{from} -> {stage}")],
+        )
+        .expect("audit");
+        tx.commit().expect("commit");
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "sales/sqlite baseline: {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
+        elapsed.as_secs_f64(),
+        changes as f64 / elapsed.as_secs_f64(),
+        ms(elapsed) / changes as f64
+    );
+}

@@ -1,0 +1,149 @@
+//! The won/lost report over any window.
+
+use super::Session;
+use crate::access::Permission;
+use crate::calendar::Period;
+use crate::error::{Error, Result};
+use crate::sales::{
+    Deal, DealStatus, LostReason, Pipeline, Position, StageConversion, WonLostReport, WonLostRow,
+};
+use crate::store::StoreExt;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+
+fn tally(row: &mut WonLostRow, deal: &Deal) {
+    match deal.status {
+        DealStatus::Won => {
+            row.won += 1;
+            *row.won_value
+                .entry(deal.amount.currency.clone())
+                .or_default() += deal.amount.amount;
+        }
+        DealStatus::Lost => row.lost += 1,
+        DealStatus::Open => {}
+    }
+}
+
+fn average(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Per stage of `pipeline`, how many of `deals` reached it and how many of those went on to a
+/// later stage or were won.
+fn conversion(pipeline: &Pipeline, deals: &[&Deal]) -> Vec<StageConversion> {
+    let reached: Vec<(BTreeSet<usize>, bool)> = deals
+        .iter()
+        .map(|d| {
+            let stages = d
+                .log
+                .iter()
+                .filter_map(|c| match &c.to {
+                    Position::Stage(key) => pipeline.position(key),
+                    _ => None,
+                })
+                .collect();
+            (stages, d.status == DealStatus::Won)
+        })
+        .collect();
+    pipeline
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let at: Vec<_> = reached.iter().filter(|(s, _)| s.contains(&i)).collect();
+            let advanced = at
+                .iter()
+                .filter(|(s, won)| *won || s.iter().any(|j| *j > i))
+                .count();
+            StageConversion {
+                stage: stage.key.clone(),
+                reached: at.len() as u64,
+                advanced: advanced as u64,
+            }
+        })
+        .collect()
+}
+
+impl Session {
+    /// The won/lost report of deals closed (won or lost) in `[from, to)`: counts, values,
+    /// win rate, lost reasons, competitors, sources, owners, average cycle length and
+    /// conversion between the stages of each pipeline. Workspace-wide (managers and
+    /// administrators).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when `to` is not after `from`; [`Error::Unauthorized`].
+    pub async fn won_lost_report(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<WonLostReport> {
+        self.check(Permission::ReadSalesReports, None)?;
+        if to <= from {
+            return Err(Error::invalid("period", "the end must be after the start"));
+        }
+        let deals = self.closed_between(from, to).await?;
+        let pipelines = self.store().all::<Pipeline>(self.ws).await?;
+        let mut report = WonLostReport {
+            from,
+            to,
+            total: WonLostRow::default(),
+            lost_value: BTreeMap::new(),
+            reasons: BTreeMap::new(),
+            competitors: BTreeMap::new(),
+            sources: BTreeMap::new(),
+            owners: BTreeMap::new(),
+            avg_cycle_days_won: average(
+                deals
+                    .iter()
+                    .filter(|d| d.status == DealStatus::Won)
+                    .filter_map(Deal::cycle_days),
+            ),
+            avg_cycle_days: average(deals.iter().filter_map(Deal::cycle_days)),
+            conversion: BTreeMap::new(),
+        };
+        for deal in &deals {
+            tally(&mut report.total, deal);
+            tally(report.owners.entry(deal.owner).or_default(), deal);
+            let source = deal
+                .source
+                .as_ref()
+                .map_or("-", |s| s.kind.as_str())
+                .to_owned();
+            tally(report.sources.entry(source).or_default(), deal);
+            if deal.status == DealStatus::Lost {
+                *report
+                    .lost_value
+                    .entry(deal.amount.currency.clone())
+                    .or_default() += deal.amount.amount;
+                if let Some(reason) = &deal.lost_reason {
+                    *report.reasons.entry(reason.kind().to_owned()).or_default() += 1;
+                    if let LostReason::Competitor { name } = reason {
+                        *report.competitors.entry(name.clone()).or_default() += 1;
+                    }
+                }
+            }
+        }
+        for pipeline in &pipelines {
+            let of_it: Vec<&Deal> = deals.iter().filter(|d| d.pipeline == pipeline.id).collect();
+            if !of_it.is_empty() {
+                report
+                    .conversion
+                    .insert(pipeline.name.clone(), conversion(pipeline, &of_it));
+            }
+        }
+        Ok(report)
+    }
+
+    /// [`Session::won_lost_report`] over `period` in the work calendar's time zone.
+    ///
+    /// # Errors
+    /// As [`Session::won_lost_report`], and [`Error::Invalid`] for a period out of range.
+    pub async fn won_lost_report_for(&self, period: Period) -> Result<WonLostReport> {
+        let tz = self.work_calendar().await?.tz;
+        let (from, to) = period
+            .utc_range(tz)
+            .map_err(|e| Error::invalid("period", e.to_string()))?;
+        self.won_lost_report(from, to).await
+    }
+}
