@@ -219,11 +219,22 @@ fn crm_run_stops_cleanly_on_sigterm() {
     let (_tmp, db) = workspace();
     replied(&db);
     let mut worker = spawn(&db, &["run".to_owned(), "--poll-ms".into(), "50".into()]);
-    // Wait until it has delivered the queued mail into the data directory's mail folder.
+    // Wait until it has written the customer's reply into the data directory's mail folder.
     let mail = db.join("mail");
     let deadline = Instant::now() + Duration::from_secs(20);
-    while std::fs::read_dir(&mail).map_or(0, |d| d.count()) == 0 {
-        assert!(Instant::now() < deadline, "crm run delivered nothing");
+    let replied_to_customer = || {
+        std::fs::read_dir(&mail).is_ok_and(|dir| {
+            dir.filter_map(Result::ok).any(|f| {
+                std::fs::read_to_string(f.path())
+                    .is_ok_and(|text| text.contains("sara.mohammadi@example.com"))
+            })
+        })
+    };
+    while !replied_to_customer() {
+        assert!(
+            Instant::now() < deadline,
+            "crm run did not deliver the reply"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let term = std::process::Command::new("kill")

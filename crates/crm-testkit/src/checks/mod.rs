@@ -11,8 +11,8 @@ mod outbox;
 mod queries;
 mod race;
 mod records;
-mod templates;
 mod sales;
+mod templates;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
 pub use cartable::{
@@ -39,11 +39,11 @@ pub use records::{
     a_new_kind_needs_no_store_code, readers_never_see_damage_while_records_go,
     snapshots_never_mix_commits,
 };
-pub use templates::templates_override_per_workspace;
 pub use sales::{
     SalesDesk, bad_sales_input_changes_nothing, concurrent_conversion_is_idempotent,
     deal_access_follows_ownership, sales_figures_match_hand_computed, sales_funnel_scenario,
 };
+pub use templates::templates_override_per_workspace;
 
 use crm_core::customer::CustomerFilter;
 use crm_core::store::PageRequest;
