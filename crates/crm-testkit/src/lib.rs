@@ -92,6 +92,7 @@ macro_rules! store_conformance_tests {
             delivery_reports_follow_sent_messages,
             parked_messages_can_be_replayed,
             the_worker_delivers_until_told_to_stop,
+            deal_events_reach_webhooks_and_the_worker_freezes_forecasts,
             racing_creates_keep_one_customer_per_email,
             concurrent_edits_lose_nothing,
             cartable_scenario,

@@ -309,6 +309,7 @@ impl Session {
             deal_ref(deal.id),
             &deal.title,
         );
+        self.emit(&mut commit, "deal.created", deal_ref(deal.id), &deal);
         self.commit(commit).await?;
         Ok(deal)
     }
@@ -359,6 +360,8 @@ impl Session {
                 let mut commit = Commit::new();
                 commit.put(deal.clone());
                 self.audit(&mut commit, action, deal_ref(id), &detail);
+                let event = format!("deal.{}", action.as_str());
+                self.emit(&mut commit, &event, deal_ref(id), &deal);
                 self.commit(commit).await?;
                 Ok(deal)
             },

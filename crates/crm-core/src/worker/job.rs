@@ -75,3 +75,44 @@ impl Job for ServiceLevelJob {
         Ok(())
     }
 }
+
+/// Freezes the forecast snapshots of the current periods ([`crate::Session::freeze_forecasts`]),
+/// as the system actor `worker`: once a local day per period and scope, however often it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ForecastSnapshotJob {
+    every: Duration,
+}
+
+impl ForecastSnapshotJob {
+    /// The job, tried every `every` (the snapshot itself is taken once a day).
+    pub fn new(every: Duration) -> Self {
+        Self { every }
+    }
+}
+
+impl Default for ForecastSnapshotJob {
+    /// Tried every hour.
+    fn default() -> Self {
+        Self::new(Duration::from_secs(3600))
+    }
+}
+
+#[async_trait]
+impl Job for ForecastSnapshotJob {
+    fn name(&self) -> &str {
+        "forecast_snapshots"
+    }
+
+    fn every(&self) -> Duration {
+        self.every
+    }
+
+    async fn run(&self, crm: &Crm, ws: WorkspaceId) -> Result<()> {
+        let session = crm.system_session(ws, "worker").await?;
+        let frozen = session.freeze_forecasts(crm.clock().now()).await?;
+        if frozen > 0 {
+            tracing::info!(workspace = %ws, frozen, "forecast snapshots frozen");
+        }
+        Ok(())
+    }
+}

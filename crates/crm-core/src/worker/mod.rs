@@ -7,7 +7,7 @@
 
 mod job;
 
-pub use job::{Job, ServiceLevelJob};
+pub use job::{ForecastSnapshotJob, Job, ServiceLevelJob};
 
 use crate::error::Result;
 use crate::id::WorkspaceId;
@@ -78,7 +78,8 @@ pub struct Round {
 
 impl Worker {
     /// A worker over `crm`'s store for `workspaces`, delivering through `notifier` with the
-    /// default [`RetryPolicy`], polling every second, with the [`ServiceLevelJob`].
+    /// default [`RetryPolicy`], polling every second, with the [`ServiceLevelJob`] and the
+    /// [`ForecastSnapshotJob`].
     pub fn new(crm: Crm, notifier: Arc<dyn Notifier>, workspaces: Vec<WorkspaceId>) -> Self {
         let dispatcher = Dispatcher::new(
             crm.store().clone(),
@@ -90,7 +91,10 @@ impl Worker {
             crm,
             dispatcher,
             workspaces,
-            jobs: vec![Arc::new(ServiceLevelJob::default())],
+            jobs: vec![
+                Arc::new(ServiceLevelJob::default()),
+                Arc::new(ForecastSnapshotJob::default()),
+            ],
             last_run: Mutex::new(HashMap::new()),
             poll: Duration::from_secs(1),
             batch: 100,

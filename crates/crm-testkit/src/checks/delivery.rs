@@ -487,3 +487,46 @@ pub async fn the_worker_delivers_until_told_to_stop(store: &Arc<dyn Store>) {
     let queued = &messages_about(&desk, &later, "request.reply").await[0];
     assert_eq!(queued.status, OutboxStatus::Pending);
 }
+
+/// A deal's events reach the webhooks that want them (`deal.created`, `deal.won`), and the
+/// worker's forecast job freezes today's snapshots once however often it runs.
+pub async fn deal_events_reach_webhooks_and_the_worker_freezes_forecasts(store: &Arc<dyn Store>) {
+    let sales = super::SalesDesk::open(store, "Acme").await;
+    let desk = &sales.desk;
+    let ws = desk.workspace.id;
+    desk.admin
+        .set_webhook(WebhookEndpoint {
+            name: "erp".into(),
+            url: "https://erp.example.com/hooks".into(),
+            events: vec!["deal.*".into()],
+            active: true,
+        })
+        .await
+        .unwrap();
+    // Sessions opened after the endpoint was set see it.
+    let manager = desk
+        .crm
+        .session(ws, desk.manager.principal().staff_id().unwrap())
+        .await
+        .unwrap();
+    let customer = sales.customer("Sara").await;
+    let deal = sales.deal(&manager, customer, "1000000", "IRR").await;
+    manager.win_deal(deal.id, None).await.unwrap();
+    let notifier = Arc::new(MemoryNotifier::new());
+    let worker = crm_core::worker::Worker::new(desk.crm.clone(), notifier.clone(), vec![ws]);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let first = worker.round(&stop).await;
+    assert_eq!(first.errors, 0, "{first:?}");
+    let events: Vec<String> = notifier
+        .delivered()
+        .into_iter()
+        .filter(|(_, n)| matches!(n.recipient, Recipient::Webhook { .. }))
+        .map(|(_, n)| n.event)
+        .collect();
+    assert_eq!(
+        events,
+        vec!["deal.created".to_owned(), "deal.won".to_owned()]
+    );
+    let frozen = desk.admin.freeze_forecasts(desk.clock.now()).await.unwrap();
+    assert_eq!(frozen, 0, "the worker froze today's snapshots already");
+}

@@ -27,6 +27,7 @@ pub use customers::{
 };
 pub use delivery::{
     an_sms_opt_out_withdraws_consent, consent_decides_what_reaches_customers,
+    deal_events_reach_webhooks_and_the_worker_freezes_forecasts,
     delivery_reports_follow_sent_messages, parked_messages_can_be_replayed,
     the_worker_delivers_until_told_to_stop, webhooks_receive_the_events_they_want,
 };
