@@ -30,12 +30,12 @@ pub fn message_id(message: &OutboxMessage, domain: &str) -> String {
 ///
 /// # Errors
 /// [`NotifyError::Permanent`] for a staff member without a work email, a customer on a
-/// channel other than email, or a webhook; [`NotifyError::Bounced`] for an address that is
+/// channel other than email or a web form (answered by email), or a webhook; [`NotifyError::Bounced`] for an address that is
 /// not one.
 pub fn recipient(to: &Destination) -> Result<Mailbox, NotifyError> {
     let (name, address) = match to {
         Destination::Customer {
-            channel: Channel::Email,
+            channel: Channel::Email | Channel::WebForm,
             address,
             name,
             ..
@@ -240,6 +240,12 @@ mod tests {
         assert!(err.to_string().contains("Sara has no work email"), "{err}");
         let bad = recipient(&customer(Channel::Email, "ali at example")).unwrap_err();
         assert!(matches!(bad, NotifyError::Bounced(_)), "{bad}");
+    }
+
+    #[test]
+    fn a_web_form_is_answered_by_email() {
+        let to = recipient(&customer(Channel::WebForm, "Ali@Example.com")).unwrap();
+        assert_eq!(to.email.to_string(), "Ali@Example.com");
     }
 
     #[test]
