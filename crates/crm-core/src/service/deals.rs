@@ -298,6 +298,7 @@ impl Session {
     /// [`Error::Invalid`] for a blank title, a bad amount, lines, stage or probability, or an
     /// inactive owner; [`Error::NotFound`] for an unknown customer or pipeline;
     /// [`Error::Unauthorized`] to give a deal to someone the actor may not.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_deal", record = tracing::field::Empty))]
     pub async fn create_deal(&self, mut new: NewDeal) -> Result<Deal> {
         new.customer = self.customer(new.customer).await?.id;
         let deal = self.build_deal(new, None).await?;
@@ -317,6 +318,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "deal", record = %id))]
     pub async fn deal(&self, id: DealId) -> Result<Deal> {
         self.check(Permission::WorkSales, None)?;
         let deal = self.store().fetch::<Deal>(self.ws, id.0).await?;
@@ -382,6 +384,7 @@ impl Session {
     /// [`Error::Invalid`] for a closed deal, an unknown stage or the stage it is at;
     /// [`Error::Unauthorized`]; [`Error::NotFound`]; [`Error::Conflict`] for a stale
     /// `expected_version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "move_deal", record = %id))]
     pub async fn move_deal(
         &self,
         id: DealId,
@@ -409,6 +412,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::move_deal`], and [`Error::Invalid`] for a deal already closed.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "win_deal", record = %id))]
     pub async fn win_deal(&self, id: DealId, expected_version: Option<u64>) -> Result<Deal> {
         self.change_deal(id, expected_version, |s, deal, _| {
             require_open(deal)?;
@@ -425,6 +429,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::win_deal`], and [`Error::Invalid`] for a reason without its detail.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "lose_deal", record = %id))]
     pub async fn lose_deal(
         &self,
         id: DealId,
@@ -449,6 +454,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::move_deal`], and [`Error::Invalid`] for a deal that is open.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "reopen_deal", record = %id))]
     pub async fn reopen_deal(
         &self,
         id: DealId,
@@ -486,6 +492,7 @@ impl Session {
     /// # Errors
     /// As [`Session::move_deal`], and [`Error::Invalid`] for bad values or an amount given for
     /// a deal with lines.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "update_deal", record = %id))]
     pub async fn update_deal(
         &self,
         id: DealId,
@@ -551,6 +558,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::move_deal`]; [`Error::Invalid`] for an inactive owner.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "reassign_deal", record = %id))]
     pub async fn reassign_deal(
         &self,
         id: DealId,
@@ -575,6 +583,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "pipeline_view", record = %owner))]
     pub async fn pipeline_view(
         &self,
         owner: StaffId,
@@ -621,6 +630,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "customer_deals", record = %customer))]
     pub async fn customer_deals(
         &self,
         customer: CustomerId,
@@ -638,6 +648,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::deal`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "deal_stage_times", record = %id))]
     pub async fn deal_stage_times(&self, id: DealId) -> Result<Vec<StageTime>> {
         let deal = self.deal(id).await?;
         let calendar = self.work_calendar().await?;

@@ -15,6 +15,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Conflict`] when it changed since `version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "follow", record = %id))]
     pub async fn follow(
         &self,
         id: RequestId,

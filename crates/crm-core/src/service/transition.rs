@@ -27,6 +27,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::refer`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "wait_on_customer", record = %id))]
     pub async fn wait_on_customer(
         &self,
         id: RequestId,

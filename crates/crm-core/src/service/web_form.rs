@@ -81,6 +81,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`WebForm::into_message`] and [`Session::intake`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "intake_web_form", record = tracing::field::Empty))]
     pub async fn intake_web_form(&self, form: WebForm) -> Result<IntakeOutcome> {
         self.intake(form.into_message()?).await
     }
