@@ -473,9 +473,16 @@ pub async fn intake_joins_flags_and_reopens(store: &Arc<dyn Store>) {
     assert!(!s3.joined);
 
     // Web forms are validated and feed intake; category comes from the topic.
+    // A real HTML form posts more than the contact fields (a CSRF token, a honeypot): they
+    // are ignored, while a missing required field is still refused.
+    let extra: WebForm = serde_json::from_str(
+        r#"{"submission_id":"f1","email":"x@example.com","message":"hi","csrf_token":"t0k","colour":"red"}"#,
+    )
+    .unwrap();
+    assert_eq!(extra.message, "hi");
     let bad: Result<WebForm, _> =
-        serde_json::from_str(r#"{"submission_id":"f1","message":"hi","colour":"red"}"#);
-    assert!(bad.is_err(), "unknown fields are refused");
+        serde_json::from_str(r#"{"submission_id":"f1","csrf_token":"t0k"}"#);
+    assert!(bad.is_err(), "the message is required");
     let good: WebForm =
         serde_json::from_str(r#"{"submission_id":"f0","email":"x@example.com","message":"hi"}"#)
             .unwrap();
