@@ -48,7 +48,8 @@ impl Session {
             _ => false,
         };
         if !own && !self.is_reviewer() {
-            return Err(Error::unauthorized(
+            return Err(self.refuse(
+                None,
                 "agents see their own cartable, their department's queue and what they follow",
             ));
         }

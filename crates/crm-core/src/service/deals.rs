@@ -168,7 +168,7 @@ impl Session {
         if allowed {
             Ok(())
         } else {
-            Err(Error::unauthorized("the lead is another salesperson's"))
+            Err(self.refuse(None, "the lead is another salesperson's"))
         }
     }
 
@@ -187,9 +187,7 @@ impl Session {
         if allowed {
             Ok(())
         } else {
-            Err(Error::unauthorized(
-                "the deal is neither yours nor your department's",
-            ))
+            Err(self.refuse(None, "the deal is neither yours nor your department's"))
         }
     }
 
@@ -206,10 +204,7 @@ impl Session {
         if allowed {
             Ok(())
         } else {
-            Err(Error::unauthorized(format!(
-                "may not give deals to {}",
-                owner.name
-            )))
+            Err(self.refuse(None, format!("may not give deals to {}", owner.name)))
         }
     }
 

@@ -4,7 +4,7 @@ use super::Session;
 use super::transition::{check_version, request_ref};
 use crate::access::Permission;
 use crate::audit::AuditAction;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::id::{RequestId, StaffId};
 use crate::request::Request;
 use crate::staff::Staff;
@@ -25,9 +25,7 @@ impl Session {
     ) -> Result<Request> {
         self.check(Permission::WorkRequests, None)?;
         if Some(staff) != self.principal.staff_id() && !self.is_reviewer() {
-            return Err(Error::unauthorized(
-                "only officers and managers add other followers",
-            ));
+            return Err(self.refuse(None, "only officers and managers add other followers"));
         }
         self.store().fetch::<Staff>(self.ws, staff.0).await?;
         let mut r = self.store().fetch::<Request>(self.ws, id.0).await?;

@@ -58,8 +58,9 @@ impl Session {
         let mut message = self.store().fetch::<OutboxMessage>(self.ws, id.0).await?;
         if !message.status.is_replayable() {
             return Err(Error::IllegalTransition {
-                status: message.status.as_str().to_owned(),
-                action: "replay".to_owned(),
+                transition: crate::error::Transition::OutboxReplay {
+                    status: message.status,
+                },
             });
         }
         let now = self.now();

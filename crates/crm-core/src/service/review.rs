@@ -80,7 +80,8 @@ impl Session {
         self.transition(id, version, action, audit, note, |s, r| {
             let me = s.require_reviewer(r)?;
             if r.answer.as_ref().is_some_and(|a| a.by == me) {
-                return Err(Error::unauthorized(
+                return Err(s.refuse(
+                    None,
                     "maker-checker: the author of an answer cannot review it",
                 ));
             }
@@ -112,10 +113,10 @@ impl Session {
         if own || staff.has_role(Role::Manager) {
             Ok(staff.id)
         } else {
-            Err(Error::unauthorized(format!(
-                "request #{} is reviewed by its own officer",
-                r.number
-            )))
+            Err(self.refuse(
+                None,
+                format!("request #{} is reviewed by its own officer", r.number),
+            ))
         }
     }
 }
