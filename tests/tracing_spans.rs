@@ -7,7 +7,7 @@ use crm::service::{InboundMessage, NewStaff, Sender};
 use crm::staff::Role;
 use crm::{Crm, Error};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -41,11 +41,14 @@ impl<S: tracing::Subscriber> Layer<S> for Spans {
             ..Seen::default()
         };
         attrs.record(&mut Fields(&mut seen.fields));
-        self.0.lock().unwrap().push((id.clone(), seen));
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push((id.clone(), seen));
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
-        let mut spans = self.0.lock().unwrap();
+        let mut spans = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((_, seen)) = spans.iter_mut().rev().find(|(i, _)| i == id) {
             values.record(&mut Fields(&mut seen.fields));
         }
@@ -54,7 +57,7 @@ impl<S: tracing::Subscriber> Layer<S> for Spans {
 
 impl Spans {
     fn named(&self, name: &str) -> Vec<Seen> {
-        let spans = self.0.lock().unwrap();
+        let spans = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         spans
             .iter()
             .filter(|(_, s)| s.name == name)
