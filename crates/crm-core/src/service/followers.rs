@@ -14,7 +14,7 @@ impl Session {
     /// Follows (or stops following) a request: followers are notified of every transition.
     ///
     /// # Errors
-    /// [`Error::Conflict`] when it changed since `version`.
+    /// [`Error::Conflict`](crate::Error::Conflict) when it changed since `version`.
     #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "follow", record = %id))]
     pub async fn follow(
         &self,
