@@ -2,7 +2,7 @@
 //! `benches/intake.rs`).
 //!
 //! ```text
-//! cargo bench -p crm --bench cartable
+//! cargo bench -p crm-rs --bench cartable
 //! ```
 //!
 //! Cartable, sled only: `CRM_BENCH_REQUESTS` requests (default 1,000,000), of which 1,000

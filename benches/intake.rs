@@ -1,9 +1,9 @@
 //! The intake proof of issue 4 (see `docs/benchmarks-cartable.md`).
 //!
 //! ```text
-//! cargo bench -p crm --bench intake
-//! CRM_BENCH_WRITERS=1,4,16 CRM_BENCH_ROUNDS=20 cargo bench -p crm --bench intake
-//! CRM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p crm --bench intake
+//! cargo bench -p crm-rs --bench intake
+//! CRM_BENCH_WRITERS=1,4,16 CRM_BENCH_ROUNDS=20 cargo bench -p crm-rs --bench intake
+//! CRM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p crm-rs --bench intake
 //! ```
 //!
 //! Messages (half from known senders, half new) are taken in with `CRM_BENCH_CUSTOMERS`

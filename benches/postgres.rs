@@ -416,25 +416,14 @@ fn customers_commit(from: u64, to: u64, actor: StaffId) -> Commit {
     for i in from..to {
         let (given, family) = names(i);
         let at = now();
-        let customer = Customer {
-            id: CustomerId(Uuid::now_v7()),
-            version: 1,
-            party: Party::Person {
-                given_name: given.into(),
-                family_name: family.into(),
-                organisation: None,
-            },
-            stage: LifecycleStage::Lead,
-            owner: None,
-            tags: Default::default(),
-            fields: Default::default(),
-            occasions: Vec::new(),
-            consent: Default::default(),
-            contacts: contacts(i).into(),
-            merged_into: None,
-            created_at: at,
-            updated_at: at,
+        let party = Party::Person {
+            given_name: given.into(),
+            family_name: family.into(),
+            organisation: None,
         };
+        let mut customer =
+            Customer::new(CustomerId(Uuid::now_v7()), party, LifecycleStage::Lead, at);
+        customer.contacts = contacts(i).into();
         let audit = AuditEntry {
             id: AuditId(Uuid::now_v7()),
             version: 1,
@@ -709,25 +698,26 @@ fn customer(row: &PgRow) -> Result<Customer, BoxError> {
         .collect::<Result<Vec<_>, BoxError>>()?;
     let stage: String = row.try_get("stage")?;
     let version: i64 = row.try_get("version")?;
-    Ok(Customer {
-        id: CustomerId(row.try_get("id")?),
-        version: u64::try_from(version)?,
-        party: Party::Person {
-            given_name: row.try_get("given_name")?,
-            family_name: row.try_get("family_name")?,
-            organisation: None,
-        },
-        stage: stage.parse().map_err(|e| format!("{e:?}"))?,
-        owner: None,
-        tags: row.try_get::<Vec<String>, _>("tags")?.into_iter().collect(),
-        fields: row.try_get::<Json<_>, _>("fields")?.0,
-        occasions: row.try_get::<Json<_>, _>("occasions")?.0,
-        consent: row.try_get::<Json<_>, _>("consent")?.0,
-        contacts,
-        merged_into: None,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
+    let party = Party::Person {
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        organisation: None,
+    };
+    let stage = stage.parse().map_err(|e| format!("{e:?}"))?;
+    let mut customer = Customer::new(
+        CustomerId(row.try_get("id")?),
+        party,
+        stage,
+        row.try_get("created_at")?,
+    );
+    customer.version = u64::try_from(version)?;
+    customer.tags = row.try_get::<Vec<String>, _>("tags")?.into_iter().collect();
+    customer.fields = row.try_get::<Json<_>, _>("fields")?.0;
+    customer.occasions = row.try_get::<Json<_>, _>("occasions")?.0;
+    customer.consent = row.try_get::<Json<_>, _>("consent")?.0;
+    customer.contacts = contacts;
+    customer.updated_at = row.try_get("updated_at")?;
+    Ok(customer)
 }
 
 fn interaction(row: &PgRow) -> Result<Interaction, BoxError> {

@@ -1,9 +1,9 @@
 //! The sales proofs of issue 11 (see `docs/sales.md`).
 //!
 //! ```text
-//! cargo bench -p crm --bench sales
+//! cargo bench -p crm-rs --bench sales
 //! CRM_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test \
-//! CRM_BENCH_DEALS=100000 CRM_BENCH_PIPELINE_DEALS=1000000 cargo bench -p crm --bench sales
+//! CRM_BENCH_DEALS=100000 CRM_BENCH_PIPELINE_DEALS=1000000 cargo bench -p crm-rs --bench sales
 //! ```
 //!
 //! On sled (and on PostgreSQL when `CRM_BENCH_POSTGRES_URL` is set; each run in a schema of

@@ -20,7 +20,6 @@ use crm_core::interaction::{Direction, Interaction};
 use crm_core::normalize::Region;
 use crm_core::record::Body;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Mutex;
 use uuid::Uuid;
@@ -243,25 +242,14 @@ pub fn lead(
     contacts: Vec<ContactPoint>,
     now: chrono::DateTime<Utc>,
 ) -> Customer {
-    Customer {
-        id: CustomerId(Uuid::now_v7()),
-        version: 1,
-        party: Party::Person {
-            given_name: given.to_owned(),
-            family_name: family.to_owned(),
-            organisation: None,
-        },
-        stage: LifecycleStage::Lead,
-        owner: None,
-        tags: BTreeSet::new(),
-        fields: BTreeMap::new(),
-        occasions: Vec::new(),
-        consent: BTreeMap::new(),
-        contacts,
-        merged_into: None,
-        created_at: now,
-        updated_at: now,
-    }
+    let party = Party::Person {
+        given_name: given.to_owned(),
+        family_name: family.to_owned(),
+        organisation: None,
+    };
+    let mut customer = Customer::new(CustomerId(Uuid::now_v7()), party, LifecycleStage::Lead, now);
+    customer.contacts = contacts;
+    customer
 }
 
 /// Inserts customer `i`, its contact keys and its audit row (inside the caller's

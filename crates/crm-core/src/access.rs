@@ -116,10 +116,11 @@ impl Principal {
         if self.allows(permission, owner) {
             Ok(())
         } else {
-            Err(Error::unauthorized(format!(
-                "{} may not {permission:?}",
-                self.actor()
-            )))
+            Err(Error::refused(
+                self.actor(),
+                Some(permission),
+                format!("{} may not {permission:?}", self.actor()),
+            ))
         }
     }
 

@@ -1,6 +1,10 @@
 //! The one error type of crm-rs.
 
+use crate::access::Permission;
+use crate::audit::Actor;
+use crate::outbox::OutboxStatus;
 use crate::record::{RecordKind, RecordRef};
+use crate::request::{RequestAction, RequestStatus};
 use uuid::Uuid;
 
 /// A boxed error from a backend or notifier, kept as the `source` of an [`Error`].
@@ -52,17 +56,20 @@ pub enum Error {
     /// The actor may not do this.
     #[error("unauthorized: {reason}")]
     Unauthorized {
-        /// What was refused and why.
+        /// Who was refused, when known (not for a staff id that names nobody).
+        actor: Option<Actor>,
+        /// The permission the actor's role lacks, when that is the refusal; `None` when the
+        /// refusal is about this record (not its holder, another salesperson's lead, ...).
+        permission: Option<Permission>,
+        /// What was refused and why, for a person to read.
         reason: String,
     },
     /// The action is not allowed in the record's current state (e.g. replying with an answer
     /// that was not approved).
-    #[error("cannot {action} a request that is {status}")]
+    #[error("{transition}")]
     IllegalTransition {
-        /// The current status.
-        status: String,
-        /// The action refused.
-        action: String,
+        /// The record's state machine, its current state and the action refused.
+        transition: Transition,
     },
     /// The backend failed (I/O, connection, transaction); nothing was applied.
     #[error("storage error: {source}")]
@@ -123,6 +130,38 @@ pub enum Conflict {
     },
 }
 
+/// A refused state change, typed: the state machine, the state the record is in, the action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Transition {
+    /// A request in the cartable (see [`RequestStatus::allows`]).
+    Request {
+        /// The request's status.
+        status: RequestStatus,
+        /// The action refused.
+        action: RequestAction,
+    },
+    /// Replaying an outbox message that is not failed, bounced or parked.
+    OutboxReplay {
+        /// The message's status.
+        status: OutboxStatus,
+    },
+}
+
+impl std::fmt::Display for Transition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transition::Request { status, action } => {
+                let action = format!("{action:?}").to_lowercase();
+                write!(f, "cannot {action} a request that is {}", status.as_str())
+            }
+            Transition::OutboxReplay { status } => {
+                write!(f, "cannot replay a message that is {}", status.as_str())
+            }
+        }
+    }
+}
+
 /// "`key` already belongs to customer Ali Rezaei (id)".
 fn already_exists(key: &str, holder: &RecordRef, name: Option<&str>) -> String {
     match name {
@@ -162,10 +201,33 @@ impl Error {
         }
     }
 
-    /// An [`Error::Unauthorized`] with `reason`.
+    /// An [`Error::Unauthorized`] with `reason`, for no known actor and no permission.
     pub fn unauthorized(reason: impl Into<String>) -> Self {
         Error::Unauthorized {
+            actor: None,
+            permission: None,
             reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::Unauthorized`] refusing `actor` (lacking `permission`, when that is the
+    /// refusal) with `reason`.
+    pub fn refused(
+        actor: Actor,
+        permission: Option<Permission>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Unauthorized {
+            actor: Some(actor),
+            permission,
+            reason: reason.into(),
+        }
+    }
+
+    /// An [`Error::IllegalTransition`] of a request.
+    pub fn illegal_request_transition(status: RequestStatus, action: RequestAction) -> Self {
+        Error::IllegalTransition {
+            transition: Transition::Request { status, action },
         }
     }
 

@@ -32,5 +32,5 @@ pub mod template;
 pub mod worker;
 pub mod workspace;
 
-pub use error::{BoxError, Conflict, Error, Result};
+pub use error::{BoxError, Conflict, Error, Result, Transition};
 pub use service::{Crm, Session};

@@ -8,10 +8,15 @@
 //!   scheme, with a guard against server-side request forgery.
 //! - [`router`]: one notifier that hands each message to the notifier of its channel.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[cfg(feature = "smtp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "smtp")))]
 pub mod email;
 pub mod router;
 #[cfg(feature = "sms")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sms")))]
 pub mod sms;
 #[cfg(feature = "webhooks")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhooks")))]
 pub mod webhook;

@@ -111,63 +111,47 @@ fn synthetic(i: u64, p: &People) -> Request {
         (u128::from((i * 37) % 64) << 96) | u128::from(i),
     ));
     let created = start + Duration::minutes((i % 7) as i64);
-    Request {
-        id,
-        version: 1,
-        number: 1000 + i,
-        customer,
-        candidates,
-        channel: if i.is_multiple_of(2) {
-            Channel::Email
-        } else {
-            Channel::Sms
-        },
-        thread: i.is_multiple_of(3).then(|| format!("th-{i}")),
-        subject: format!("درخواست {i}"),
-        category: (i % 2 == 1).then(|| "billing".to_owned()),
-        priority,
-        line: if i.is_multiple_of(2) {
-            SupportLine::First
-        } else {
-            SupportLine::Second
-        },
-        status,
-        holder,
-        department: (i % 4 == 1).then_some(p.dept),
-        officer: match i % 3 {
-            0 => None,
-            1 => Some(p.a),
-            _ => Some(p.b),
-        },
-        followers,
-        referrals: if i % 4 == 3 {
-            vec![Referral {
-                from: Holder::Officers,
-                to: holder,
-                note: "لطفا بررسی شود".into(),
-                by: crm_core::audit::Actor::Staff(p.c),
-                at: created,
-                ping_pong: false,
-            }]
-        } else {
-            vec![]
-        },
-        escalated: i.is_multiple_of(11),
-        answer: None,
-        reviews: vec![],
-        reply: None,
-        satisfaction: None,
-        messages: vec![],
-        message_keys: [format!("msg:sms:syn-{i}")].into_iter().collect(),
-        pending: vec![],
-        sla,
-        received_at: created,
-        last_message_at: created,
-        reopened: (i % 2) as u32,
-        created_at: created,
-        updated_at: created,
-        closed_at: None,
-    }
+    let channel = if i.is_multiple_of(2) {
+        Channel::Email
+    } else {
+        Channel::Sms
+    };
+    let mut r = Request::new(id, 1000 + i, channel, &format!("درخواست {i}"), sla, created);
+    r.customer = customer;
+    r.candidates = candidates;
+    r.thread = i.is_multiple_of(3).then(|| format!("th-{i}"));
+    r.category = (i % 2 == 1).then(|| "billing".to_owned());
+    r.priority = priority;
+    r.line = if i.is_multiple_of(2) {
+        SupportLine::First
+    } else {
+        SupportLine::Second
+    };
+    r.status = status;
+    r.holder = holder;
+    r.department = (i % 4 == 1).then_some(p.dept);
+    r.officer = match i % 3 {
+        0 => None,
+        1 => Some(p.a),
+        _ => Some(p.b),
+    };
+    r.followers = followers;
+    r.referrals = if i % 4 == 3 {
+        vec![Referral {
+            from: Holder::Officers,
+            to: holder,
+            note: "لطفا بررسی شود".into(),
+            by: crm_core::audit::Actor::Staff(p.c),
+            at: created,
+            ping_pong: false,
+        }]
+    } else {
+        vec![]
+    };
+    r.escalated = i.is_multiple_of(11);
+    r.message_keys = [format!("msg:sms:syn-{i}")].into_iter().collect();
+    r.reopened = (i % 2) as u32;
+    r
 }
 
 async fn script(store: Arc<dyn Store>) -> Vec<String> {

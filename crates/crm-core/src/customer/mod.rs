@@ -124,6 +124,7 @@ impl Party {
 /// A customer merged into another keeps its id as a tombstone: `merged_into` names the
 /// survivor, and it has no contact points, is not listed and is not found by search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Customer {
     /// The id.
     pub id: CustomerId,
@@ -161,6 +162,27 @@ pub struct Customer {
 }
 
 impl Customer {
+    /// A customer `id` at version 1 and `stage`, created at `at`, with no owner, tags, fields,
+    /// occasions, consent or contact points. Services create customers with
+    /// `Session::create_customer`; this is for stores' tests and imports of stored records.
+    pub fn new(id: CustomerId, party: Party, stage: LifecycleStage, at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            version: 1,
+            party,
+            stage,
+            owner: None,
+            tags: BTreeSet::new(),
+            fields: BTreeMap::new(),
+            occasions: Vec::new(),
+            consent: BTreeMap::new(),
+            contacts: Vec::new(),
+            merged_into: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
     /// The name to show.
     pub fn display_name(&self) -> String {
         self.party.display_name()

@@ -223,6 +223,7 @@ pub struct PendingMessage {
 
 /// A customer request (ticket).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Request {
     /// The id.
     pub id: RequestId,
@@ -309,6 +310,54 @@ pub struct Request {
 }
 
 impl Request {
+    /// A new request `id` numbered `number`, on `channel` about `subject`, received at `at`
+    /// with the service level `sla`: version 1, status new, in the officers' cartable, normal
+    /// priority, first line, with no customer, messages, referrals or answer. Intake creates
+    /// requests; this is for stores' tests and imports of stored records.
+    pub fn new(
+        id: RequestId,
+        number: u64,
+        channel: Channel,
+        subject: &str,
+        sla: ServiceLevel,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            id,
+            version: 1,
+            number,
+            customer: None,
+            candidates: Vec::new(),
+            channel,
+            thread: None,
+            subject: subject.to_owned(),
+            category: None,
+            priority: Priority::Normal,
+            line: SupportLine::First,
+            status: RequestStatus::New,
+            holder: Holder::Officers,
+            department: None,
+            officer: None,
+            followers: BTreeSet::new(),
+            referrals: Vec::new(),
+            escalated: false,
+            answer: None,
+            reviews: Vec::new(),
+            reply: None,
+            satisfaction: None,
+            messages: Vec::new(),
+            message_keys: BTreeSet::new(),
+            pending: Vec::new(),
+            sla,
+            received_at: at,
+            last_message_at: at,
+            reopened: 0,
+            created_at: at,
+            updated_at: at,
+            closed_at: None,
+        }
+    }
+
     /// Hops so far.
     pub fn hops(&self) -> usize {
         self.referrals.len()

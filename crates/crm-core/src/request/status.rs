@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Where a request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RequestStatus {
     /// Just taken in, in its first cartable.
     New,
@@ -31,6 +32,7 @@ pub enum RequestStatus {
 /// Something done to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RequestAction {
     /// Refer to another cartable.
     Refer,

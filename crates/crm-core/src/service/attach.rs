@@ -17,6 +17,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] when the request is not a possible duplicate;
     /// [`Error::Unauthorized`] unless an officer or manager.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "attach_to_customer", record = %id))]
     pub async fn attach_to_customer(
         &self,
         id: RequestId,

@@ -12,6 +12,7 @@ impl Session {
     ///
     /// # Errors
     /// [`crate::Error::Unauthorized`] unless the actor is a manager or administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "audit_trail", record = tracing::field::Empty))]
     pub async fn audit_trail(
         &self,
         record: Option<Uuid>,

@@ -12,6 +12,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "request", record = %id))]
     pub async fn request(&self, id: RequestId) -> Result<Request> {
         self.check(Permission::ReadCustomers, None)?;
         self.store().fetch::<Request>(self.ws, id.0).await
@@ -21,6 +22,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] (field `number`) when there is none.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "request_by_number", record = tracing::field::Empty))]
     pub async fn request_by_number(&self, number: u64) -> Result<Request> {
         self.check(Permission::ReadCustomers, None)?;
         self.store()
@@ -34,6 +36,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] for a view the actor may not see.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "cartable", record = tracing::field::Empty))]
     pub async fn cartable(&self, view: &RequestView, page: &PageRequest) -> Result<Page<Request>> {
         self.check(Permission::WorkRequests, None)?;
         let me = self.principal.staff_id();
@@ -45,7 +48,8 @@ impl Session {
             _ => false,
         };
         if !own && !self.is_reviewer() {
-            return Err(Error::unauthorized(
+            return Err(self.refuse(
+                None,
                 "agents see their own cartable, their department's queue and what they follow",
             ));
         }
@@ -56,6 +60,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] for a system session.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "my_cartable", record = tracing::field::Empty))]
     pub async fn my_cartable(&self, page: &PageRequest) -> Result<Page<Request>> {
         let me = self.require_staff()?.id;
         self.cartable(&RequestView::Holder(Holder::Staff(me)), page)
@@ -66,6 +71,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] unless an officer or manager.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "awaiting_my_review", record = tracing::field::Empty))]
     pub async fn awaiting_my_review(&self, page: &PageRequest) -> Result<Page<Request>> {
         let me = self.require_staff()?.id;
         self.cartable(&RequestView::AwaitingReview(me), page).await
@@ -75,6 +81,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] for a system session.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "followed_by_me", record = tracing::field::Empty))]
     pub async fn followed_by_me(&self, page: &PageRequest) -> Result<Page<Request>> {
         let me = self.require_staff()?.id;
         self.cartable(&RequestView::FollowedBy(me), page).await
@@ -84,6 +91,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] when I belong to no department.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "my_department_queue", record = tracing::field::Empty))]
     pub async fn my_department_queue(&self, page: &PageRequest) -> Result<Page<Request>> {
         let dept = self
             .require_staff()?
@@ -97,6 +105,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] unless an officer or manager.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "overdue", record = tracing::field::Empty))]
     pub async fn overdue(&self, page: &PageRequest) -> Result<Page<Request>> {
         self.cartable(&RequestView::Overdue(self.now()), page).await
     }
@@ -105,6 +114,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] unless an officer or manager.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "possible_duplicates", record = tracing::field::Empty))]
     pub async fn possible_duplicates(&self, page: &PageRequest) -> Result<Page<Request>> {
         self.cartable(&RequestView::PossibleDuplicates, page).await
     }

@@ -71,6 +71,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a bad value, one the customer already has, or one too many;
     /// [`Error::AlreadyExists`] when another customer holds it.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "add_contact", record = %id))]
     pub async fn add_contact(
         &self,
         id: CustomerId,
@@ -113,6 +114,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] when the customer has no such contact point.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "remove_contact", record = %id))]
     pub async fn remove_contact(
         &self,
         id: CustomerId,

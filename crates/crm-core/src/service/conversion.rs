@@ -92,6 +92,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a disqualified lead or a bad deal; [`Error::Unauthorized`];
     /// [`Error::NotFound`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "convert_lead", record = %id))]
     pub async fn convert_lead(&self, id: LeadId, how: ConvertLead) -> Result<ConversionOutcome> {
         self.check(Permission::WorkSales, None)?;
         self.check(Permission::CreateCustomer, None)?;

@@ -120,6 +120,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for bad input (nothing stored); [`Error::Conflict`] with
     /// [`Error::AlreadyExists`] when a contact point belongs to another customer.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_customer", record = tracing::field::Empty))]
     pub async fn create_customer(&self, new: NewCustomer) -> Result<Customer> {
         self.check(Permission::CreateCustomer, None)?;
         let now = self.now();
@@ -173,6 +174,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`], [`Error::Invalid`], [`Error::Unauthorized`], [`Error::Conflict`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "update_customer", record = %id))]
     pub async fn update_customer(
         &self,
         id: CustomerId,
@@ -205,6 +207,7 @@ impl Session {
     /// # Errors
     /// [`Error::NotFound`], [`Error::Unauthorized`], [`Error::Conflict`] when the customer is
     /// no longer at `version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "delete_customer", record = %id))]
     pub async fn delete_customer(&self, id: CustomerId, version: u64) -> Result<()> {
         let customer = self.store().fetch::<Customer>(self.ws, id.0).await?;
         self.check(Permission::DeleteCustomer, customer.owner)?;
@@ -238,6 +241,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "customer", record = %id))]
     pub async fn customer(&self, id: CustomerId) -> Result<Customer> {
         self.check(Permission::ReadCustomers, None)?;
         let mut customer = self.store().fetch::<Customer>(self.ws, id.0).await?;
@@ -257,6 +261,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] when `value` is not a valid contact point of that kind.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "find_by_contact", record = tracing::field::Empty))]
     pub async fn find_by_contact(
         &self,
         kind: ContactKind,
@@ -275,6 +280,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a query with no searchable word or over the length limit.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "search_customers", record = tracing::field::Empty))]
     pub async fn search_customers(
         &self,
         query: &str,
@@ -293,6 +299,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "list_customers", record = tracing::field::Empty))]
     pub async fn list_customers(
         &self,
         filter: &CustomerFilter,

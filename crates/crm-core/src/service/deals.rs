@@ -168,7 +168,7 @@ impl Session {
         if allowed {
             Ok(())
         } else {
-            Err(Error::unauthorized("the lead is another salesperson's"))
+            Err(self.refuse(None, "the lead is another salesperson's"))
         }
     }
 
@@ -187,9 +187,7 @@ impl Session {
         if allowed {
             Ok(())
         } else {
-            Err(Error::unauthorized(
-                "the deal is neither yours nor your department's",
-            ))
+            Err(self.refuse(None, "the deal is neither yours nor your department's"))
         }
     }
 
@@ -206,10 +204,7 @@ impl Session {
         if allowed {
             Ok(())
         } else {
-            Err(Error::unauthorized(format!(
-                "may not give deals to {}",
-                owner.name
-            )))
+            Err(self.refuse(None, format!("may not give deals to {}", owner.name)))
         }
     }
 
@@ -298,6 +293,7 @@ impl Session {
     /// [`Error::Invalid`] for a blank title, a bad amount, lines, stage or probability, or an
     /// inactive owner; [`Error::NotFound`] for an unknown customer or pipeline;
     /// [`Error::Unauthorized`] to give a deal to someone the actor may not.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_deal", record = tracing::field::Empty))]
     pub async fn create_deal(&self, mut new: NewDeal) -> Result<Deal> {
         new.customer = self.customer(new.customer).await?.id;
         let deal = self.build_deal(new, None).await?;
@@ -318,6 +314,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "deal", record = %id))]
     pub async fn deal(&self, id: DealId) -> Result<Deal> {
         self.check(Permission::WorkSales, None)?;
         let deal = self.store().fetch::<Deal>(self.ws, id.0).await?;
@@ -385,6 +382,7 @@ impl Session {
     /// [`Error::Invalid`] for a closed deal, an unknown stage or the stage it is at;
     /// [`Error::Unauthorized`]; [`Error::NotFound`]; [`Error::Conflict`] for a stale
     /// `expected_version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "move_deal", record = %id))]
     pub async fn move_deal(
         &self,
         id: DealId,
@@ -412,6 +410,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::move_deal`], and [`Error::Invalid`] for a deal already closed.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "win_deal", record = %id))]
     pub async fn win_deal(&self, id: DealId, expected_version: Option<u64>) -> Result<Deal> {
         self.change_deal(id, expected_version, |s, deal, _| {
             require_open(deal)?;
@@ -428,6 +427,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::win_deal`], and [`Error::Invalid`] for a reason without its detail.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "lose_deal", record = %id))]
     pub async fn lose_deal(
         &self,
         id: DealId,
@@ -452,6 +452,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::move_deal`], and [`Error::Invalid`] for a deal that is open.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "reopen_deal", record = %id))]
     pub async fn reopen_deal(
         &self,
         id: DealId,
@@ -489,6 +490,7 @@ impl Session {
     /// # Errors
     /// As [`Session::move_deal`], and [`Error::Invalid`] for bad values or an amount given for
     /// a deal with lines.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "update_deal", record = %id))]
     pub async fn update_deal(
         &self,
         id: DealId,
@@ -554,6 +556,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::move_deal`]; [`Error::Invalid`] for an inactive owner.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "reassign_deal", record = %id))]
     pub async fn reassign_deal(
         &self,
         id: DealId,
@@ -578,6 +581,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "pipeline_view", record = %owner))]
     pub async fn pipeline_view(
         &self,
         owner: StaffId,
@@ -624,6 +628,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "customer_deals", record = %customer))]
     pub async fn customer_deals(
         &self,
         customer: CustomerId,
@@ -641,6 +646,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::deal`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "deal_stage_times", record = %id))]
     pub async fn deal_stage_times(&self, id: DealId) -> Result<Vec<StageTime>> {
         let deal = self.deal(id).await?;
         let calendar = self.work_calendar().await?;

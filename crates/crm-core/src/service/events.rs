@@ -59,6 +59,7 @@ impl Session {
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a bad name, a URL that is not
     /// `http(s)://host...`, or too many endpoints.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "set_webhook", record = tracing::field::Empty))]
     pub async fn set_webhook(&self, endpoint: WebhookEndpoint) -> Result<Workspace> {
         self.check(Permission::ConfigureCartable, None)?;
         limits::required("webhook.name", &endpoint.name, limits::MAX_LABEL)?;
@@ -98,6 +99,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::NotFound`]-like [`Error::Invalid`] for an unknown name.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "remove_webhook", record = tracing::field::Empty))]
     pub async fn remove_webhook(&self, name: &str) -> Result<Workspace> {
         self.check(Permission::ConfigureCartable, None)?;
         self.change_webhooks(|hooks| {
@@ -118,6 +120,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] unless an administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "webhooks", record = tracing::field::Empty))]
     pub async fn webhooks(&self) -> Result<Vec<WebhookEndpoint>> {
         self.check(Permission::ConfigureCartable, None)?;
         Ok(self.settings().await?.webhooks)

@@ -4,7 +4,7 @@ use super::Session;
 use super::transition::{check_version, request_ref};
 use crate::access::Permission;
 use crate::audit::AuditAction;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::id::{RequestId, StaffId};
 use crate::request::Request;
 use crate::staff::Staff;
@@ -14,7 +14,8 @@ impl Session {
     /// Follows (or stops following) a request: followers are notified of every transition.
     ///
     /// # Errors
-    /// [`Error::Conflict`] when it changed since `version`.
+    /// [`Error::Conflict`](crate::Error::Conflict) when it changed since `version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "follow", record = %id))]
     pub async fn follow(
         &self,
         id: RequestId,
@@ -24,9 +25,7 @@ impl Session {
     ) -> Result<Request> {
         self.check(Permission::WorkRequests, None)?;
         if Some(staff) != self.principal.staff_id() && !self.is_reviewer() {
-            return Err(Error::unauthorized(
-                "only officers and managers add other followers",
-            ));
+            return Err(self.refuse(None, "only officers and managers add other followers"));
         }
         self.store().fetch::<Staff>(self.ws, staff.0).await?;
         let mut r = self.store().fetch::<Request>(self.ws, id.0).await?;

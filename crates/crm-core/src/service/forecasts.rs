@@ -114,6 +114,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a period out of range; [`Error::Unauthorized`] unless a manager
     /// or administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "forecast", record = tracing::field::Empty))]
     pub async fn forecast(&self, period: Period, scope: ForecastScope) -> Result<Forecast> {
         self.check(Permission::ReadSalesReports, None)?;
         let deals = self.period_deals(&period).await?;
@@ -135,6 +136,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] unless an administrator or the system.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "freeze_forecasts", record = tracing::field::Empty))]
     pub async fn freeze_forecasts(&self, at: DateTime<Utc>) -> Result<usize> {
         self.check(Permission::FreezeForecasts, None)?;
         let tz = self.work_calendar().await?.tz;
@@ -215,6 +217,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] unless a manager or administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "forecast_snapshots", record = tracing::field::Empty))]
     pub async fn forecast_snapshots(
         &self,
         period: Period,
@@ -234,6 +237,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::forecast`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "forecast_accuracy", record = tracing::field::Empty))]
     pub async fn forecast_accuracy(
         &self,
         period: Period,

@@ -75,6 +75,7 @@ impl Session {
     /// [`Error::Invalid`] for a negative target, a fractional count, a value with more
     /// decimals than its currency, a custom period, or an unknown subject;
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "set_goal", record = tracing::field::Empty))]
     pub async fn set_goal(&self, new: NewGoal) -> Result<Goal> {
         self.check(Permission::ManageGoals, None)?;
         if new.target.is_sign_negative() {
@@ -148,6 +149,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a period out of range; [`Error::Unauthorized`] unless a manager
     /// or administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "goals", record = tracing::field::Empty))]
     pub async fn goals(&self, period: Period) -> Result<Vec<GoalProgress>> {
         self.check(Permission::ReadSalesReports, None)?;
         let goals = self

@@ -141,15 +141,18 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a message without a usable sender or over the limits.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "intake", record = tracing::field::Empty))]
     pub async fn intake(&self, message: InboundMessage) -> Result<IntakeOutcome> {
         self.check(Permission::Intake, None)?;
         let sender = self.validate_message(&message)?;
         let message = &message;
         let sender = &sender;
-        retry_on_conflict(RetryOn::AnyConflict, move || async move {
+        let outcome = retry_on_conflict(RetryOn::AnyConflict, move || async move {
             self.intake_once(message, sender).await
         })
-        .await
+        .await?;
+        tracing::Span::current().record("record", tracing::field::display(outcome.request.id));
+        Ok(outcome)
     }
 
     fn validate_message(&self, m: &InboundMessage) -> Result<SenderKeys> {

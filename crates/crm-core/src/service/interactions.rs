@@ -72,6 +72,7 @@ impl Session {
     /// # Errors
     /// [`crate::Error::NotFound`] for an unknown customer; [`crate::Error::Invalid`] for text
     /// over the limits or with control characters.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "record_interaction", record = tracing::field::Empty))]
     pub async fn record_interaction(&self, new: NewInteraction) -> Result<Interaction> {
         self.check(Permission::RecordInteraction, None)?;
         if let Some(subject) = &new.subject {
@@ -128,6 +129,7 @@ impl Session {
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] for an unknown customer.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "interactions", record = %customer))]
     pub async fn interactions(
         &self,
         customer: CustomerId,

@@ -104,6 +104,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a blank name, no contact point, a bad contact or source;
     /// [`Error::Unauthorized`]; [`Error::AlreadyExists`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_lead", record = tracing::field::Empty))]
     pub async fn create_lead(&self, new: NewLead) -> Result<Lead> {
         self.check(Permission::CaptureLeads, None)?;
         let lead = self.build_lead(new, None).await?;
@@ -186,6 +187,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] without an email or phone, or for bad contacts or source;
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "capture_lead_form", record = tracing::field::Empty))]
     pub async fn capture_lead_form(
         &self,
         form: WebForm,
@@ -305,6 +307,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "lead", record = %id))]
     pub async fn lead(&self, id: LeadId) -> Result<Lead> {
         self.check(Permission::ReadCustomers, None)?;
         self.store().fetch::<Lead>(self.ws, id.0).await
@@ -314,6 +317,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a cursor of another list; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "leads", record = tracing::field::Empty))]
     pub async fn leads(&self, status: LeadStatus, page: &PageRequest) -> Result<Page<Lead>> {
         self.check(Permission::ReadCustomers, None)?;
         let scan = Scan::index(LEAD_BY_STATUS).prefix(&Key::new().u8(status.rank()));
@@ -328,6 +332,7 @@ impl Session {
     /// [`Error::Invalid`] for a converted or disqualified lead, or a disqualification without
     /// a reason; [`Error::Unauthorized`]; [`Error::NotFound`]; [`Error::Conflict`] when
     /// `expected_version` is stale.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "qualify_lead", record = %id))]
     pub async fn qualify_lead(
         &self,
         id: LeadId,

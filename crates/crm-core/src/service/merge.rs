@@ -22,6 +22,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] when the two are the same, already merged, or a person and an
     /// organisation; [`Error::Conflict`] when either changed since `*_version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "merge_customers", record = %winner))]
     pub async fn merge_customers(
         &self,
         winner: CustomerId,

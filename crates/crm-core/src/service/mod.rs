@@ -239,6 +239,16 @@ pub struct Session {
 }
 
 impl Session {
+    /// An [`Error::Unauthorized`] refusing this session's actor (lacking `permission`, when
+    /// that is the refusal) with `reason`.
+    pub(crate) fn refuse(
+        &self,
+        permission: Option<Permission>,
+        reason: impl Into<String>,
+    ) -> Error {
+        Error::refused(self.principal.actor(), permission, reason)
+    }
+
     fn new(crm: Crm, workspace: &Workspace, principal: Principal) -> Self {
         let region = Region::parse(&workspace.default_region).unwrap_or_default();
         Self {

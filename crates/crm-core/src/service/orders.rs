@@ -38,6 +38,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] without lines or total, with both, or bad lines;
     /// [`Error::NotFound`] for an unknown customer; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "record_order", record = tracing::field::Empty))]
     pub async fn record_order(&self, new: NewOrder) -> Result<Order> {
         self.check(Permission::RecordOrders, None)?;
         let total = match (&new.total, new.lines.is_empty()) {
@@ -79,6 +80,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a deal that is not won; as [`Session::deal`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "order_from_deal", record = %id))]
     pub async fn order_from_deal(&self, id: DealId) -> Result<Order> {
         self.check(Permission::RecordOrders, None)?;
         let deal: Deal = self.deal(id).await?;
@@ -135,6 +137,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for an order refunded already; [`Error::Conflict`] when it is no
     /// longer at `version`; [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "refund_order", record = %id))]
     pub async fn refund_order(&self, id: OrderId, version: u64) -> Result<Order> {
         self.check(Permission::RecordOrders, None)?;
         let mut order = self.store().fetch::<Order>(self.ws, id.0).await?;
@@ -168,6 +171,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "order", record = %id))]
     pub async fn order(&self, id: OrderId) -> Result<Order> {
         self.check(Permission::ReadCustomers, None)?;
         self.store().fetch::<Order>(self.ws, id.0).await
@@ -177,6 +181,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "customer_orders", record = %customer))]
     pub async fn customer_orders(
         &self,
         customer: CustomerId,

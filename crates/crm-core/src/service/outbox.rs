@@ -15,6 +15,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] unless an officer, manager or administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "outbox", record = tracing::field::Empty))]
     pub async fn outbox(
         &self,
         status: OutboxStatus,
@@ -29,6 +30,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`] for an actor who may not read customers.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "deliveries", record = %id))]
     pub async fn deliveries(&self, id: Uuid) -> Result<Vec<OutboxMessage>> {
         self.check(Permission::ReadCustomers, None)?;
         let mut all = Vec::new();
@@ -50,13 +52,15 @@ impl Session {
     /// # Errors
     /// [`Error::NotFound`]; [`Error::IllegalTransition`] for a message that is queued, sent,
     /// delivered or suppressed; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "replay", record = %id))]
     pub async fn replay(&self, id: OutboxId) -> Result<OutboxMessage> {
         self.check(Permission::ManageDelivery, None)?;
         let mut message = self.store().fetch::<OutboxMessage>(self.ws, id.0).await?;
         if !message.status.is_replayable() {
             return Err(Error::IllegalTransition {
-                status: message.status.as_str().to_owned(),
-                action: "replay".to_owned(),
+                transition: crate::error::Transition::OutboxReplay {
+                    status: message.status,
+                },
             });
         }
         let now = self.now();

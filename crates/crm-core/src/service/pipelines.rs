@@ -24,6 +24,7 @@ impl Session {
     /// [`Error::Invalid`] for a blank name or bad stages (see
     /// [`Pipeline::validate_stages`]); [`Error::AlreadyExists`] for a name in use;
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_pipeline", record = tracing::field::Empty))]
     pub async fn create_pipeline(&self, name: &str, stages: Vec<Stage>) -> Result<Pipeline> {
         self.check(Permission::ConfigureSales, None)?;
         limits::required("pipeline.name", name, MAX_NAME)?;
@@ -56,6 +57,7 @@ impl Session {
     /// [`Error::Invalid`] for bad stages or a removed stage still in use;
     /// [`Error::Conflict`] when the pipeline is no longer at `version`; [`Error::NotFound`];
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "update_pipeline_stages", record = %id))]
     pub async fn update_pipeline_stages(
         &self,
         id: PipelineId,
@@ -107,6 +109,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "pipeline", record = %id))]
     pub async fn pipeline(&self, id: PipelineId) -> Result<Pipeline> {
         self.store().fetch::<Pipeline>(self.ws, id.0).await
     }
@@ -115,6 +118,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Corrupted`] when the record does not decode.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "pipeline_named", record = tracing::field::Empty))]
     pub async fn pipeline_named(&self, name: &str) -> Result<Option<Pipeline>> {
         self.store()
             .holder_of::<Pipeline>(self.ws, &Pipeline::name_key(name))
@@ -125,6 +129,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Corrupted`] when a record does not decode.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "pipelines", record = tracing::field::Empty))]
     pub async fn pipelines(&self) -> Result<Vec<Pipeline>> {
         self.store().all::<Pipeline>(self.ws).await
     }

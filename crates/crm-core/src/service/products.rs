@@ -31,6 +31,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a blank SKU or name; [`Error::AlreadyExists`] for a SKU in use;
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_product", record = tracing::field::Empty))]
     pub async fn create_product(&self, sku: &str, name: &str) -> Result<Product> {
         self.check(Permission::ConfigureSales, None)?;
         limits::required("product.sku", sku, MAX_LABEL)?;
@@ -61,6 +62,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Corrupted`] when the record does not decode.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "product_by_sku", record = tracing::field::Empty))]
     pub async fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
         self.store()
             .holder_of::<Product>(self.ws, &Product::sku_key(sku))
@@ -71,6 +73,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Corrupted`] when a record does not decode.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "products", record = tracing::field::Empty))]
     pub async fn products(&self) -> Result<Vec<Product>> {
         self.store().all::<Product>(self.ws).await
     }
@@ -80,6 +83,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a blank name or bad currency; [`Error::AlreadyExists`] for a
     /// name in use; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_price_list", record = tracing::field::Empty))]
     pub async fn create_price_list(&self, name: &str, currency: &str) -> Result<PriceList> {
         self.check(Permission::ConfigureSales, None)?;
         limits::required("price_list.name", name, MAX_NAME)?;
@@ -113,6 +117,7 @@ impl Session {
     /// [`Error::Invalid`] for a price in another currency or with too many decimals;
     /// [`Error::NotFound`] for an unknown list or product; [`Error::Conflict`] when the list is
     /// no longer at `version`; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "set_price", record = %list))]
     pub async fn set_price(
         &self,
         list: PriceListId,
@@ -157,6 +162,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Corrupted`] when the record does not decode.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "price_list_named", record = tracing::field::Empty))]
     pub async fn price_list_named(&self, name: &str) -> Result<Option<PriceList>> {
         self.store()
             .holder_of::<PriceList>(self.ws, &PriceList::name_key(name))

@@ -20,6 +20,7 @@ impl Session {
     /// (or a member of the holding department), an officer or a manager;
     /// [`Error::Invalid`] for an unknown or inactive target; [`Error::Conflict`] when it
     /// changed since `version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "refer", record = %id))]
     pub async fn refer(
         &self,
         id: RequestId,
@@ -75,6 +76,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::refer`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "take", record = %id))]
     pub async fn take(&self, id: RequestId, version: u64) -> Result<Request> {
         self.transition(
             id,

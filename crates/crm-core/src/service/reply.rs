@@ -23,6 +23,7 @@ impl Session {
     /// # Errors
     /// [`Error::IllegalTransition`] unless approved; [`Error::Invalid`] when the customer has
     /// no address on that channel or the request has no customer yet.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "reply", record = %id))]
     pub async fn reply(
         &self,
         id: RequestId,
@@ -145,6 +146,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::IllegalTransition`]; [`Error::Unauthorized`] unless an officer or manager.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "close", record = %id))]
     pub async fn close(&self, id: RequestId, version: u64) -> Result<Request> {
         self.transition(
             id,
@@ -166,6 +168,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a rating outside 1..=5; [`Error::IllegalTransition`] before the
     /// reply.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "rate", record = %id))]
     pub async fn rate(
         &self,
         id: RequestId,

@@ -81,6 +81,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] when `to` is not after `from`; [`Error::Unauthorized`] unless an
     /// officer, manager or administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "request_report", record = tracing::field::Empty))]
     pub async fn request_report(
         &self,
         from: DateTime<Utc>,

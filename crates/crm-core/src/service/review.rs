@@ -15,6 +15,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::refer`]; [`Error::Invalid`] for an empty or oversized answer.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "resolve", record = %id))]
     pub async fn resolve(&self, id: RequestId, version: u64, answer: &str) -> Result<Request> {
         limits::text("answer", answer, MAX_BODY)?;
         if answer.trim().is_empty() {
@@ -46,6 +47,7 @@ impl Session {
     /// # Errors
     /// [`Error::IllegalTransition`] unless resolved; [`Error::Unauthorized`] unless an officer
     /// or manager other than the author, and the request's own officer when it has one.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "approve", record = %id))]
     pub async fn approve(&self, id: RequestId, version: u64, note: &str) -> Result<Request> {
         self.review(id, version, true, note).await
     }
@@ -54,6 +56,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::approve`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "return_answer", record = %id))]
     pub async fn return_answer(&self, id: RequestId, version: u64, note: &str) -> Result<Request> {
         if note.trim().is_empty() {
             return Err(Error::invalid("note", "say why the answer is returned"));
@@ -77,7 +80,8 @@ impl Session {
         self.transition(id, version, action, audit, note, |s, r| {
             let me = s.require_reviewer(r)?;
             if r.answer.as_ref().is_some_and(|a| a.by == me) {
-                return Err(Error::unauthorized(
+                return Err(s.refuse(
+                    None,
                     "maker-checker: the author of an answer cannot review it",
                 ));
             }
@@ -109,10 +113,10 @@ impl Session {
         if own || staff.has_role(Role::Manager) {
             Ok(staff.id)
         } else {
-            Err(Error::unauthorized(format!(
-                "request #{} is reviewed by its own officer",
-                r.number
-            )))
+            Err(self.refuse(
+                None,
+                format!("request #{} is reviewed by its own officer", r.number),
+            ))
         }
     }
 }

@@ -35,6 +35,7 @@ impl Session {
     ///
     /// # Errors
     /// Storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "settings", record = tracing::field::Empty))]
     pub async fn settings(&self) -> Result<WorkspaceSettings> {
         Ok(self
             .store()
@@ -48,6 +49,7 @@ impl Session {
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a working week without working time or
     /// a hop limit of 0.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "update_settings", record = tracing::field::Empty))]
     pub async fn update_settings(&self, settings: WorkspaceSettings) -> Result<Workspace> {
         self.check(Permission::ConfigureCartable, None)?;
         if settings.max_hops == 0 {
@@ -81,6 +83,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a bad name, an unknown department or staff member.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_routing_rule", record = tracing::field::Empty))]
     pub async fn create_routing_rule(
         &self,
         name: &str,
@@ -140,6 +143,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Conflict`] when it changed since `version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "set_routing_rule_enabled", record = %id))]
     pub async fn set_routing_rule_enabled(
         &self,
         id: RoutingRuleId,
@@ -171,6 +175,7 @@ impl Session {
     ///
     /// # Errors
     /// Storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "list_routing_rules", record = tracing::field::Empty))]
     pub async fn list_routing_rules(&self, page: &PageRequest) -> Result<Page<RoutingRule>> {
         self.store().list_routing_rules(self.ws, page).await
     }
@@ -179,6 +184,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Conflict`] when it changed since `version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "set_department_assignment", record = %id))]
     pub async fn set_department_assignment(
         &self,
         id: DepartmentId,

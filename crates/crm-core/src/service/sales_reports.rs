@@ -73,6 +73,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] when `to` is not after `from`; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "won_lost_report", record = tracing::field::Empty))]
     pub async fn won_lost_report(
         &self,
         from: DateTime<Utc>,
@@ -139,6 +140,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::won_lost_report`], and [`Error::Invalid`] for a period out of range.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "won_lost_report_for", record = tracing::field::Empty))]
     pub async fn won_lost_report_for(&self, period: Period) -> Result<WonLostReport> {
         let tz = self.work_calendar().await?.tz;
         let (from, to) = period

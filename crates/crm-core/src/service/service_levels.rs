@@ -25,6 +25,7 @@ impl Session {
     ///
     /// # Errors
     /// Storage errors; a request that changed meanwhile is skipped and caught next time.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "check_service_levels", record = tracing::field::Empty))]
     pub async fn check_service_levels(&self) -> Result<ServiceLevelReport> {
         if self.principal.staff_id().is_some() {
             self.check(Permission::ReviewRequests, None)?;

@@ -93,6 +93,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`]; [`Error::Conflict`] when the email belongs to another member.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_staff", record = tracing::field::Empty))]
     pub async fn create_staff(&self, new: NewStaff) -> Result<Staff> {
         self.check(Permission::ManageStaff, None)?;
         if let Some(dept) = new.department {
@@ -116,6 +117,7 @@ impl Session {
     /// # Errors
     /// [`Error::NotFound`], [`Error::Invalid`], [`Error::Conflict`] when it changed since
     /// `version`.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "update_staff", record = %id))]
     pub async fn update_staff(
         &self,
         id: StaffId,
@@ -162,6 +164,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a bad name or an unknown manager.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_department", record = tracing::field::Empty))]
     pub async fn create_department(
         &self,
         name: &str,
@@ -198,6 +201,7 @@ impl Session {
     ///
     /// # Errors
     /// Storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "list_staff", record = tracing::field::Empty))]
     pub async fn list_staff(&self, page: &PageRequest) -> Result<Page<Staff>> {
         self.store().list_staff(self.ws, page).await
     }
@@ -206,6 +210,7 @@ impl Session {
     ///
     /// # Errors
     /// Storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "list_departments", record = tracing::field::Empty))]
     pub async fn list_departments(&self, page: &PageRequest) -> Result<Page<Department>> {
         self.store().list_departments(self.ws, page).await
     }

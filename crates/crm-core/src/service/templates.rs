@@ -21,6 +21,7 @@ impl Session {
     /// # Errors
     /// [`crate::Error::Unauthorized`] unless an administrator; [`crate::Error::Invalid`] for
     /// a bad event name, a source too long or that does not compile.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "set_template", record = tracing::field::Empty))]
     pub async fn set_template(
         &self,
         event: &str,
@@ -72,6 +73,7 @@ impl Session {
     ///
     /// # Errors
     /// Storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "template", record = tracing::field::Empty))]
     pub async fn template(
         &self,
         event: &str,
@@ -85,6 +87,7 @@ impl Session {
     ///
     /// # Errors
     /// Storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "templates", record = tracing::field::Empty))]
     pub async fn templates(&self) -> Result<Vec<MessageTemplate>> {
         let mut all: Vec<MessageTemplate> = self.store().all(self.ws).await?;
         all.sort_by(|a, b| (&a.event, a.language).cmp(&(&b.event, b.language)));
@@ -96,6 +99,7 @@ impl Session {
     ///
     /// # Errors
     /// [`crate::Error::Unauthorized`] unless an administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "remove_template", record = tracing::field::Empty))]
     pub async fn remove_template(&self, event: &str, language: Language) -> Result<bool> {
         self.check(Permission::ManageTemplates, None)?;
         // A racing replace raises the version: read again and remove the new one.
@@ -128,6 +132,7 @@ impl Session {
     /// # Errors
     /// [`crate::Error::Invalid`] when the context is not an object or the template fails to
     /// render; storage errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "render_message", record = tracing::field::Empty))]
     pub async fn render_message(
         &self,
         event: &str,

@@ -27,6 +27,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::refer`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "wait_on_customer", record = %id))]
     pub async fn wait_on_customer(
         &self,
         id: RequestId,
@@ -92,10 +93,7 @@ impl Session {
         let next = r
             .status
             .allows(action)
-            .ok_or_else(|| Error::IllegalTransition {
-                status: r.status.as_str().to_owned(),
-                action: format!("{action:?}").to_lowercase(),
-            })?;
+            .ok_or_else(|| Error::illegal_request_transition(r.status, action))?;
         let before = r.clone();
         apply(self, &mut r, extra)?;
         let now = self.now();
@@ -156,7 +154,7 @@ impl Session {
 
     pub(super) fn require_staff(&self) -> Result<&Staff> {
         self.staff()
-            .ok_or_else(|| Error::unauthorized("a staff member must do this"))
+            .ok_or_else(|| self.refuse(None, "a staff member must do this"))
     }
 
     /// The actor may work on `r`: holds it, is in the holding department, or is an officer
@@ -172,10 +170,10 @@ impl Session {
         if allowed {
             Ok(())
         } else {
-            Err(Error::unauthorized(format!(
-                "request #{} is not in your cartable",
-                r.number
-            )))
+            Err(self.refuse(
+                None,
+                format!("request #{} is not in your cartable", r.number),
+            ))
         }
     }
 }

@@ -36,6 +36,7 @@ impl Session {
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] for an unknown customer.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "customer_view", record = %id))]
     pub async fn customer_view(&self, id: CustomerId) -> Result<CustomerView> {
         let customer = self.customer(id).await?;
         let organisation = match customer.party.organisation() {

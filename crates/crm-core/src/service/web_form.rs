@@ -7,17 +7,20 @@ use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// What a contact form on a web site posts (as JSON, say). Unknown fields are refused.
+/// What a contact form on a web site posts (as JSON or as an urlencoded HTML form).
+///
+/// Fields this type does not know are **ignored**, so a real HTML form can be deserialised as
+/// it is posted, with its CSRF token, honeypot or submit button: check those in the web layer
+/// before taking the form in. The known fields are validated by [`WebForm::into_message`].
 ///
 /// ```
 /// let form: crm_core::service::WebForm = serde_json::from_str(r#"{
 ///     "submission_id": "f-1001", "name": "سارا محمدی", "email": "sara@example.com",
-///     "message": "سلام، فاکتور من نرسیده است", "topic": "billing"
+///     "message": "سلام، فاکتور من نرسیده است", "topic": "billing", "csrf_token": "ignored"
 /// }"#).unwrap();
 /// assert!(form.into_message().is_ok());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WebForm {
     /// The form's own submission id: the same id twice is one submission.
     pub submission_id: String,
@@ -81,6 +84,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`WebForm::into_message`] and [`Session::intake`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "intake_web_form", record = tracing::field::Empty))]
     pub async fn intake_web_form(&self, form: WebForm) -> Result<IntakeOutcome> {
         self.intake(form.into_message()?).await
     }

@@ -1,15 +1,17 @@
 use super::{assert_conflict, assert_invalid, assert_unauthorized};
 use crate::support::Desk;
 use chrono::Duration;
-use crm_core::Error;
+use crm_core::access::Permission;
+use crm_core::audit::Actor;
 use crm_core::audit::AuditAction;
 use crm_core::channel::{Channel, SocialNetwork};
 use crm_core::customer::ContactKind;
 use crm_core::request::{
-    Holder, Priority, RequestStatus, RequestView, RoutingActions, RoutingConditions,
+    Holder, Priority, RequestAction, RequestStatus, RequestView, RoutingActions, RoutingConditions,
 };
 use crm_core::service::{InboundMessage, NewCustomer, Sender, WebForm};
 use crm_core::store::{PageRequest, Store, StoreExt};
+use crm_core::{Error, Transition};
 use std::sync::Arc;
 
 fn email_from(addr: &str) -> Sender {
@@ -473,9 +475,16 @@ pub async fn intake_joins_flags_and_reopens(store: &Arc<dyn Store>) {
     assert!(!s3.joined);
 
     // Web forms are validated and feed intake; category comes from the topic.
+    // A real HTML form posts more than the contact fields (a CSRF token, a honeypot): they
+    // are ignored, while a missing required field is still refused.
+    let extra: WebForm = serde_json::from_str(
+        r#"{"submission_id":"f1","email":"x@example.com","message":"hi","csrf_token":"t0k","colour":"red"}"#,
+    )
+    .unwrap();
+    assert_eq!(extra.message, "hi");
     let bad: Result<WebForm, _> =
-        serde_json::from_str(r#"{"submission_id":"f1","message":"hi","colour":"red"}"#);
-    assert!(bad.is_err(), "unknown fields are refused");
+        serde_json::from_str(r#"{"submission_id":"f1","csrf_token":"t0k"}"#);
+    assert!(bad.is_err(), "the message is required");
     let good: WebForm =
         serde_json::from_str(r#"{"submission_id":"f0","email":"x@example.com","message":"hi"}"#)
             .unwrap();
@@ -726,10 +735,33 @@ pub async fn transitions_are_checked(store: &Arc<dyn Store>) {
             .await,
     );
     assert_unauthorized(desk.agent.resolve(r.id, r.version, "x").await);
-    assert!(matches!(
-        desk.officer.approve(r.id, r.version, "").await,
-        Err(Error::IllegalTransition { .. })
-    ));
+    // Refusals carry typed parts a host can match on: who, which permission, which state.
+    let agent_id = desk.agent.principal().staff_id().unwrap();
+    match desk.agent.resolve(r.id, r.version, "x").await {
+        Err(Error::Unauthorized {
+            actor: Some(Actor::Staff(who)),
+            permission: None,
+            ..
+        }) => assert_eq!(who, agent_id),
+        other => panic!("expected a refusal of the agent, got {other:?}"),
+    }
+    match intake
+        .refer(r.id, r.version, Holder::Staff(agent2), "x")
+        .await
+    {
+        Err(Error::Unauthorized {
+            actor: Some(Actor::System(name)),
+            permission: Some(Permission::WorkRequests),
+            ..
+        }) => assert_eq!(name, "channels"),
+        other => panic!("expected WorkRequests refused to the channel, got {other:?}"),
+    }
+    match desk.officer.approve(r.id, r.version, "").await {
+        Err(Error::IllegalTransition {
+            transition: Transition::Request { status, action },
+        }) => assert_eq!((status, action), (r.status, RequestAction::Approve)),
+        other => panic!("expected an illegal transition, got {other:?}"),
+    }
     assert!(matches!(
         desk.officer.reply(r.id, r.version, None).await,
         Err(Error::IllegalTransition { .. })

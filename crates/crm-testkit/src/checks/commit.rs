@@ -10,27 +10,17 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 fn customer(n: u128, email: Option<&str>) -> Customer {
-    Customer {
-        id: CustomerId(Uuid::from_u128(n)),
-        version: 1,
-        party: Party::Person {
-            given_name: format!("Given{n}"),
-            family_name: "Family".into(),
-            organisation: None,
-        },
-        stage: LifecycleStage::Lead,
-        owner: None,
-        tags: Default::default(),
-        fields: Default::default(),
-        occasions: Vec::new(),
-        consent: Default::default(),
-        contacts: email
-            .map(|e| vec![ContactPoint::parse(ContactKind::Email, e, None, Region::IR).unwrap()])
-            .unwrap_or_default(),
-        merged_into: None,
-        created_at: start_time(),
-        updated_at: start_time(),
-    }
+    let party = Party::Person {
+        given_name: format!("Given{n}"),
+        family_name: "Family".into(),
+        organisation: None,
+    };
+    let id = CustomerId(Uuid::from_u128(n));
+    let mut customer = Customer::new(id, party, LifecycleStage::Lead, start_time());
+    customer.contacts = email
+        .map(|e| vec![ContactPoint::parse(ContactKind::Email, e, None, Region::IR).unwrap()])
+        .unwrap_or_default();
+    customer
 }
 
 const WS: WorkspaceId = WorkspaceId(Uuid::from_u128(0xAA));
