@@ -44,7 +44,7 @@ impl Session {
             }
             _ => false,
         };
-        if !own && !self.is_reviewer() {
+        if !own && !self.works_any() {
             return Err(Error::unauthorized(
                 "agents see their own cartable, their department's queue and what they follow",
             ));
