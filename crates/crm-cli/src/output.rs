@@ -66,14 +66,23 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String, serde_json:
     Ok(out)
 }
 
-/// Writes CSV rows to stdout, each cell made terminal-safe.
+/// Writes CSV rows to stdout, each cell made terminal-safe. A closed stdout (`| head`) ends
+/// the output quietly.
 pub(crate) fn print_csv(rows: &[Vec<String>]) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(std::io::stdout());
-    for row in rows {
-        w.write_record(row.iter().map(|cell| safe(cell)))?;
+    let write = || -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(std::io::stdout());
+        for row in rows {
+            w.write_record(row.iter().map(|cell| safe(cell)))?;
+        }
+        w.flush()?;
+        Ok(())
+    };
+    match write() {
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            Ok(())
+        }
+        other => other,
     }
-    w.flush()?;
-    Ok(())
 }
 
 /// The first `max` characters of `text` on one line, with `…` when cut, terminal-safe.
