@@ -176,6 +176,8 @@ enum Command {
     Goal(commands::goals::GoalCommand),
     /// Seed a realistic workspace in a fresh directory and walk through the whole process.
     Demo(demo::DemoArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
@@ -204,6 +206,7 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
     match cli.command {
         Command::Init(args) => setup::init(g, args).await,
         Command::Demo(args) => demo::run(g, args).await,
+        Command::Completions(args) => completions::run(args),
         command => {
             let ctx = context::Ctx::open(g).await?;
             let code = pipe::CatchUnwind::new(dispatch(g, &ctx, command)).await;
@@ -260,6 +263,6 @@ async fn dispatch(
         Command::Order(c) => orders::run(&ctx, c).await,
         Command::Goal(c) => goals::run(&ctx, c).await,
         // Handled above, before the store is opened.
-        Command::Init(_) | Command::Demo(_) => Ok(ExitCode::SUCCESS),
+        Command::Init(_) | Command::Demo(_) | Command::Completions(_) => Ok(ExitCode::SUCCESS),
     }
 }
