@@ -281,7 +281,11 @@ pub(crate) async fn list(ctx: &Ctx, args: ListArgs) -> CliResult<ExitCode> {
             None => break,
         }
     }
-    found.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.number.cmp(&a.number)));
+    found.sort_by(|a, b| {
+        b.received_at
+            .cmp(&a.received_at)
+            .then(b.number.cmp(&a.number))
+    });
     let more = found.len() > args.limit;
     found.truncate(args.limit);
     if args.json {

@@ -1,5 +1,6 @@
 //! `crm customer ...`, `crm search`, `crm merge`, `crm export`, `crm import`.
 
+use crate::commands::cartable::print_json;
 use crate::commands::show;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, EXIT_FAILURE};
@@ -9,7 +10,6 @@ use crate::refs;
 use clap::{Args, Subcommand};
 use crm::customer::ContactKind;
 use crm::customer::CustomerFilter;
-use crate::commands::cartable::print_json;
 use crm::customer::{FieldValue, LATIN_NAME_FIELD, Party};
 use crm::service::{ContactInput, CustomerChanges, NewCustomer};
 use crm::store::{MAX_PAGE, PageRequest};
@@ -243,8 +243,10 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
     changes.add_tags = a.tags;
     changes.remove_tags = a.untags;
     let contacts: Vec<ContactInput> = [
-        a.add_email.map(|e| ContactInput::new(ContactKind::Email, &e)),
-        a.add_mobile.map(|m| ContactInput::new(ContactKind::Mobile, &m)),
+        a.add_email
+            .map(|e| ContactInput::new(ContactKind::Email, &e)),
+        a.add_mobile
+            .map(|m| ContactInput::new(ContactKind::Mobile, &m)),
     ]
     .into_iter()
     .flatten()
@@ -263,7 +265,9 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
     }
     // A contact point someone else holds is refused before anything is changed.
     for contact in &contacts {
-        if let Some(holder) = session.find_by_contact(contact.kind, &contact.value).await?
+        if let Some(holder) = session
+            .find_by_contact(contact.kind, &contact.value)
+            .await?
             && holder.id != c.id
         {
             return Err(CliError::invalid(format!(
@@ -278,7 +282,9 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
     let mut c = if no_changes {
         c
     } else {
-        session.update_customer(c.id, Some(c.version), changes).await?
+        session
+            .update_customer(c.id, Some(c.version), changes)
+            .await?
     };
     for contact in contacts {
         c = session.add_contact(c.id, Some(c.version), contact).await?;

@@ -17,6 +17,7 @@ pub(crate) mod report;
 pub(crate) mod rules;
 pub(crate) mod run;
 pub(crate) mod sales_report;
+pub(crate) mod settings;
 pub(crate) mod setup;
 pub(crate) mod show;
 pub(crate) mod staff;
