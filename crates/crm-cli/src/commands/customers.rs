@@ -139,6 +139,10 @@ pub(crate) struct ImportArgs {
     /// Check every row and report, changing nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Update the existing customer a row's email, mobile, phone or handle belongs to
+    /// (matched in any spelling) instead of refusing the row.
+    #[arg(long)]
+    update: bool,
 }
 
 /// Runs a `crm customer` command.
@@ -411,7 +415,10 @@ pub(crate) async fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<ExitCode> {
     let report = import::import(
         &session,
         &data,
-        a.dry_run,
+        import::Mode {
+            dry_run: a.dry_run,
+            update: a.update,
+        },
         |rows| {
             if std::io::stdout().is_terminal() && rows >= 50 {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -428,16 +435,21 @@ pub(crate) async fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<ExitCode> {
     for e in &report.errors {
         eprintln!("line {}: {}", e.line, safe(&e.reason));
     }
+    let updated = if a.update {
+        format!(", {} updated", report.updated)
+    } else {
+        String::new()
+    };
     if a.dry_run {
         println!(
-            "dry run: {} of {} row(s) would be imported, {} refused; nothing was changed",
+            "dry run: {} of {} row(s) would be imported{updated}, {} refused; nothing was changed",
             report.imported,
             report.rows,
             report.errors.len()
         );
     } else {
         println!(
-            "{} of {} row(s) imported, {} refused",
+            "{} of {} row(s) imported{updated}, {} refused",
             report.imported,
             report.rows,
             report.errors.len()
