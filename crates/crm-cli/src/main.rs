@@ -254,7 +254,7 @@ async fn dispatch(
         Command::Export(args) => customers::export(ctx, args).await,
         Command::Import(args) => customers::import(ctx, args).await,
         Command::Report(args) => report::run(ctx, args).await,
-        Command::Sla => actions::sla(&ctx).await,
+        Command::Sla => actions::sla(ctx).await,
         Command::Outbox(c) => outbox::outbox(ctx, c).await,
         Command::Run(args) => run::run(ctx, &context::data_dir(g), *args).await,
         Command::Webhook(c) => outbox::webhook(ctx, c).await,
