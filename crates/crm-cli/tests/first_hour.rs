@@ -450,3 +450,47 @@ fn completions_generate_for_each_shell() {
         Some(0)
     );
 }
+
+#[test]
+fn lists_print_json_that_parses() {
+    let (_tmp, db) = workspace();
+    ok(
+        &db,
+        &[
+            "customer",
+            "add",
+            "--given-name",
+            "Neda",
+            "--email",
+            "neda@example.com",
+        ],
+    );
+    let staff = json(&ok(&db, &["staff", "list", "--json"]));
+    let emails: Vec<&str> = staff
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["email"].as_str())
+        .collect();
+    assert!(emails.contains(&"maryam@acme.example"), "{staff}");
+    let departments = json(&ok(&db, &["department", "list", "--json"]));
+    assert_eq!(departments[0]["name"], "مالی");
+    let leads = json(&ok(&db, &["lead", "list", "--json"]));
+    assert!(leads.is_array());
+    let orders = json(&ok(
+        &db,
+        &["order", "list", "--customer", "neda@example.com", "--json"],
+    ));
+    assert_eq!(orders, serde_json::json!([]));
+    let officers = json(&ok(
+        &db,
+        &[
+            "--as",
+            "maryam@acme.example",
+            "cartable",
+            "officers",
+            "--json",
+        ],
+    ));
+    assert_eq!(officers, serde_json::json!([]));
+}
