@@ -494,3 +494,37 @@ fn lists_print_json_that_parses() {
     ));
     assert_eq!(officers, serde_json::json!([]));
 }
+
+#[test]
+fn tables_fit_the_width_columns_sets() {
+    let (_tmp, db) = workspace();
+    ok(
+        &db,
+        &[
+            "customer",
+            "add",
+            "--given-name",
+            "Bartholomew-Alexander",
+            "--family-name",
+            "Montgomery-Fitzwilliam-Worthington",
+            "--email",
+            "bartholomew.alexander.montgomery@example.com",
+        ],
+    );
+    let out = crm(&db)
+        .env("COLUMNS", "60")
+        .args(["search", "bartholomew"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let table: Vec<&str> = text.lines().skip(1).collect();
+    assert!(table.len() > 4, "{text}");
+    for line in table {
+        assert!(
+            line.chars().count() <= 60,
+            "{} wide: {line}",
+            line.chars().count()
+        );
+    }
+}
