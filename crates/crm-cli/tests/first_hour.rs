@@ -475,6 +475,12 @@ fn lists_print_json_that_parses() {
     assert!(emails.contains(&"maryam@acme.example"), "{staff}");
     let departments = json(&ok(&db, &["department", "list", "--json"]));
     assert_eq!(departments[0]["name"], "مالی");
+    for list in [
+        ["pipeline", "list", "--json"],
+        ["product", "list", "--json"],
+    ] {
+        assert!(json(&ok(&db, &list)).is_array(), "{list:?}");
+    }
     let leads = json(&ok(&db, &["lead", "list", "--json"]));
     assert!(leads.is_array());
     let orders = json(&ok(

@@ -23,7 +23,7 @@ pub(crate) enum StaffCommand {
 pub(crate) struct JsonArg {
     /// Print the records as JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 /// `crm staff add`.
