@@ -47,7 +47,20 @@ impl From<crm::Error> for CliError {
         use crm::Error as E;
         match &e {
             E::Invalid { .. } | E::NotFound { .. } => Self::invalid(e.to_string()),
-            E::AlreadyExists { .. } => Self::invalid(format!("{e}; nothing was changed")),
+            E::AlreadyExists {
+                key,
+                holder,
+                holder_name,
+                ..
+            } => Self::invalid(format!(
+                "{key} already exists, held by {} {}({}); nothing was changed",
+                holder.kind,
+                holder_name
+                    .as_deref()
+                    .map(|n| format!("{n} "))
+                    .unwrap_or_default(),
+                holder.id
+            )),
             E::Locked { path, .. } => Self::failure(format!(
                 "the data directory {path} is in use by another crm process (the store is \
                  locked while open); wait for it to finish and try again"

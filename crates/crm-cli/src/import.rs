@@ -6,6 +6,10 @@
 //! `phone`, `social` (`telegram:@handle`), `tags`, `created_at`. Several values in one cell
 //! are separated by `;`. `id` and `created_at` are written by export and ignored by import.
 //!
+//! With `--update`, a row whose contact points (matched by contact key: any spelling of the
+//! same email or number) belong to one existing customer updates that customer instead: the
+//! row's names, its stage when given, its tags and the contact points the customer lacks.
+//!
 //! Import takes each row on its own: a bad row is reported as `line N: reason` and nothing of
 //! it is stored; the good rows go in. A dry run checks every row the same way (contact points
 //! valid, not held by another customer, not repeated in the file) and changes nothing.
@@ -92,8 +96,10 @@ pub(crate) struct RowError {
 pub(crate) struct ImportReport {
     /// Data rows read.
     pub(crate) rows: usize,
-    /// Rows imported (or, in a dry run, that would be).
+    /// Rows imported as new customers (or, in a dry run, that would be).
     pub(crate) imported: usize,
+    /// Rows that updated an existing customer (`--update`; or, in a dry run, that would).
+    pub(crate) updated: usize,
     /// Rows refused, in file order.
     pub(crate) errors: Vec<RowError>,
 }
@@ -103,6 +109,8 @@ struct Row {
     line: u64,
     customer: NewCustomer,
     keys: Vec<String>,
+    /// The row gave a stage (an update changes the stage only then).
+    stage_given: bool,
 }
 
 /// Reads the CSV text; checks the header.
@@ -244,6 +252,7 @@ fn parse_row(
         line,
         customer,
         keys,
+        stage_given: !stage.is_empty(),
     })
 }
 
@@ -260,7 +269,7 @@ fn split(cell: &str) -> impl Iterator<Item = &str> {
 pub(crate) async fn import(
     session: &Session,
     data: &[u8],
-    dry_run: bool,
+    mode: Mode,
     on_start: impl FnOnce(usize),
     tick: impl Fn(),
 ) -> CliResult<ImportReport> {
@@ -273,9 +282,10 @@ pub(crate) async fn import(
     // Contact keys claimed by earlier rows of this file, with their line.
     let mut claimed: BTreeMap<String, u64> = BTreeMap::new();
     for record in &records {
-        let outcome = check_and_create(session, &header, record, dry_run, &mut claimed).await;
+        let outcome = check_and_create(session, &header, record, mode, &mut claimed).await;
         match outcome {
-            Ok(()) => report.imported += 1,
+            Ok(Done::Created) => report.imported += 1,
+            Ok(Done::Updated) => report.updated += 1,
             Err(e) => match e {
                 RowOutcome::Refused(row) => report.errors.push(row),
                 RowOutcome::Fatal(e) => return Err(e),
@@ -284,6 +294,22 @@ pub(crate) async fn import(
         tick();
     }
     Ok(report)
+}
+
+/// How an import treats the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Mode {
+    /// Check every row and change nothing.
+    pub(crate) dry_run: bool,
+    /// A row whose contact points belong to one existing customer updates that customer
+    /// (names, stage when given, tags and contact points added) instead of being refused.
+    pub(crate) update: bool,
+}
+
+/// What a row did.
+enum Done {
+    Created,
+    Updated,
 }
 
 enum RowOutcome {
@@ -295,9 +321,10 @@ async fn check_and_create(
     session: &Session,
     header: &[String],
     record: &csv::StringRecord,
-    dry_run: bool,
+    mode: Mode,
     claimed: &mut BTreeMap<String, u64>,
-) -> Result<(), RowOutcome> {
+) -> Result<Done, RowOutcome> {
+    let dry_run = mode.dry_run;
     let row = parse_row(header, record, session).map_err(RowOutcome::Refused)?;
     let fail = |reason: String| {
         RowOutcome::Refused(RowError {
@@ -309,6 +336,21 @@ async fn check_and_create(
         if let Some(line) = claimed.get(key) {
             return Err(fail(format!("{key} is already on line {line}")));
         }
+    }
+    if mode.update {
+        let done = update_or_create(session, &row, dry_run)
+            .await
+            .map_err(|e| match e {
+                e @ (crm::Error::Invalid { .. }
+                | crm::Error::AlreadyExists { .. }
+                | crm::Error::Conflict(_)
+                | crm::Error::NotFound { .. }) => fail(e.to_string()),
+                e => RowOutcome::Fatal(e.into()),
+            })?;
+        for key in row.keys {
+            claimed.insert(key, row.line);
+        }
+        return Ok(done);
     }
     if dry_run {
         for (key, point) in row.keys.iter().zip(&row.customer.contacts) {
@@ -335,5 +377,76 @@ async fn check_and_create(
     for key in row.keys {
         claimed.insert(key, row.line);
     }
-    Ok(())
+    Ok(Done::Created)
+}
+
+/// `--update`: the customer holding the row's contact points (matched by contact key) gets
+/// the row's names, stage (when given), tags and the contact points it lacks; a row matching
+/// nobody creates a customer; a row matching two customers is refused.
+async fn update_or_create(session: &Session, row: &Row, dry_run: bool) -> crm::Result<Done> {
+    let mut holder: Option<Customer> = None;
+    for point in &row.customer.contacts {
+        if let Some(found) = session.find_by_contact(point.kind, &point.value).await? {
+            match &holder {
+                Some(h) if h.id != found.id => {
+                    return Err(crm::Error::invalid(
+                        "contacts",
+                        format!(
+                            "the row's contact points belong to two customers, {} and {}; \
+                             merge them first",
+                            h.id, found.id
+                        ),
+                    ));
+                }
+                _ => holder = Some(found),
+            }
+        }
+    }
+    let Some(existing) = holder else {
+        if !dry_run {
+            session.create_customer(row.customer.clone()).await?;
+        }
+        return Ok(Done::Created);
+    };
+    if dry_run {
+        return Ok(Done::Updated);
+    }
+    let new = &row.customer;
+    let mut changes = crm::service::CustomerChanges::default();
+    if std::mem::discriminant(&existing.party) == std::mem::discriminant(&new.party) {
+        let organisation = match &existing.party {
+            Party::Person { organisation, .. } => *organisation,
+            Party::Organisation { .. } => None,
+        };
+        let party = match &new.party {
+            Party::Person {
+                given_name,
+                family_name,
+                ..
+            } => Party::Person {
+                given_name: given_name.clone(),
+                family_name: family_name.clone(),
+                organisation,
+            },
+            other => other.clone(),
+        };
+        if party != existing.party {
+            changes.party = Some(party);
+        }
+    }
+    if row.stage_given && new.stage != existing.stage {
+        changes.stage = Some(new.stage);
+    }
+    changes.add_tags = new.tags.clone();
+    let mut c = session
+        .update_customer(existing.id, Some(existing.version), changes)
+        .await?;
+    for (key, point) in row.keys.iter().zip(&new.contacts) {
+        if !c.contacts.iter().any(|p| &p.key == key) {
+            c = session
+                .add_contact(c.id, Some(c.version), point.clone())
+                .await?;
+        }
+    }
+    Ok(Done::Updated)
 }

@@ -14,6 +14,7 @@ mod eml;
 mod error;
 mod import;
 mod output;
+mod pipe;
 mod refs;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -175,9 +176,15 @@ enum Command {
     Goal(commands::goals::GoalCommand),
     /// Seed a realistic workspace in a fresh directory and walk through the whole process.
     Demo(demo::DemoArgs),
+    /// The workspace's settings: show them, change one.
+    #[command(subcommand)]
+    Settings(commands::settings::SettingsCommand),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::completions::CompletionsArgs),
 }
 
 fn main() -> ExitCode {
+    pipe::install_quiet_hook();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -187,9 +194,12 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return error::report(&error::CliError::failure(format!("tokio: {e}"))),
     };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => code,
-        Err(e) => error::report(&e),
+    match runtime.block_on(pipe::CatchUnwind::new(run(cli))) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => error::report(&e),
+        // stdout was closed (`crm report | head -1`): the reader has what it wanted.
+        Err(panic) if pipe::is_broken_pipe(panic.as_ref()) => ExitCode::SUCCESS,
+        Err(panic) => std::panic::resume_unwind(panic),
     }
 }
 
@@ -199,47 +209,64 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
     match cli.command {
         Command::Init(args) => setup::init(g, args).await,
         Command::Demo(args) => demo::run(g, args).await,
+        Command::Completions(args) => completions::run(args),
         command => {
             let ctx = context::Ctx::open(g).await?;
-            let code = match command {
-                Command::Staff(c) => staff::staff(&ctx, c).await,
-                Command::Department(c) => staff::department(&ctx, c).await,
-                Command::Rule(c) => rules::run(&ctx, c).await,
-                Command::Intake(args) => intake::run(&ctx, args).await,
-                Command::Cartable(args) => cartable::view(&ctx, args).await,
-                Command::Request(c) => cartable::request(&ctx, c).await,
-                Command::Refer(args) => actions::refer(&ctx, args).await,
-                Command::Take(args) => actions::take(&ctx, args).await,
-                Command::Wait(args) => actions::wait(&ctx, args).await,
-                Command::Resolve(args) => actions::resolve(&ctx, args).await,
-                Command::Approve(args) => actions::approve(&ctx, args).await,
-                Command::Return(args) => actions::return_answer(&ctx, args).await,
-                Command::Reply(args) => actions::reply(&ctx, args).await,
-                Command::Close(args) => actions::close(&ctx, args).await,
-                Command::Rate(args) => actions::rate(&ctx, args).await,
-                Command::Attach(args) => actions::attach(&ctx, args).await,
-                Command::Customer(c) => customers::customer(&ctx, c).await,
-                Command::Search(args) => customers::search(&ctx, args).await,
-                Command::Merge(args) => customers::merge(&ctx, args).await,
-                Command::Export(args) => customers::export(&ctx, args).await,
-                Command::Import(args) => customers::import(&ctx, args).await,
-                Command::Report(args) => report::run(&ctx, args).await,
-                Command::Sla => actions::sla(&ctx).await,
-                Command::Outbox(c) => outbox::outbox(&ctx, c).await,
-                Command::Run(args) => run::run(&ctx, &context::data_dir(g), *args).await,
-                Command::Webhook(c) => outbox::webhook(&ctx, c).await,
-                Command::Lead(c) => leads::run(&ctx, c).await,
-                Command::Forecast(c) => forecasts::run(&ctx, c).await,
-                Command::Pipeline(c) => pipelines::run(&ctx, c).await,
-                Command::Product(c) => products::run(&ctx, c).await,
-                Command::Deal(c) => deals::run(&ctx, c).await,
-                Command::Order(c) => orders::run(&ctx, c).await,
-                Command::Goal(c) => goals::run(&ctx, c).await,
-                // Handled above, before the store is opened.
-                Command::Init(_) | Command::Demo(_) => Ok(ExitCode::SUCCESS),
-            };
+            let code = pipe::CatchUnwind::new(dispatch(g, &ctx, command)).await;
+            // The store is closed (flushed) even when printing failed on a closed stdout.
             ctx.close().await;
-            code
+            match code {
+                Ok(code) => code,
+                Err(panic) if pipe::is_broken_pipe(panic.as_ref()) => Ok(ExitCode::SUCCESS),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         }
+    }
+}
+
+/// Runs a command that works on an open store.
+async fn dispatch(
+    g: &Global,
+    ctx: &context::Ctx,
+    command: Command,
+) -> Result<ExitCode, error::CliError> {
+    use commands::*;
+    match command {
+        Command::Staff(c) => staff::staff(ctx, c).await,
+        Command::Department(c) => staff::department(ctx, c).await,
+        Command::Rule(c) => rules::run(ctx, c).await,
+        Command::Intake(args) => intake::run(ctx, args).await,
+        Command::Cartable(args) => cartable::view(ctx, args).await,
+        Command::Request(c) => cartable::request(ctx, c).await,
+        Command::Refer(args) => actions::refer(ctx, args).await,
+        Command::Take(args) => actions::take(ctx, args).await,
+        Command::Wait(args) => actions::wait(ctx, args).await,
+        Command::Resolve(args) => actions::resolve(ctx, args).await,
+        Command::Approve(args) => actions::approve(ctx, args).await,
+        Command::Return(args) => actions::return_answer(ctx, args).await,
+        Command::Reply(args) => actions::reply(ctx, args).await,
+        Command::Close(args) => actions::close(ctx, args).await,
+        Command::Rate(args) => actions::rate(ctx, args).await,
+        Command::Attach(args) => actions::attach(ctx, args).await,
+        Command::Customer(c) => customers::customer(ctx, c).await,
+        Command::Search(args) => customers::search(ctx, args).await,
+        Command::Merge(args) => customers::merge(ctx, args).await,
+        Command::Export(args) => customers::export(ctx, args).await,
+        Command::Import(args) => customers::import(ctx, args).await,
+        Command::Report(args) => report::run(ctx, args).await,
+        Command::Sla => actions::sla(ctx).await,
+        Command::Outbox(c) => outbox::outbox(ctx, c).await,
+        Command::Run(args) => run::run(ctx, &context::data_dir(g), *args).await,
+        Command::Webhook(c) => outbox::webhook(ctx, c).await,
+        Command::Lead(c) => leads::run(ctx, c).await,
+        Command::Forecast(c) => forecasts::run(ctx, c).await,
+        Command::Pipeline(c) => pipelines::run(ctx, c).await,
+        Command::Product(c) => products::run(ctx, c).await,
+        Command::Deal(c) => deals::run(ctx, c).await,
+        Command::Order(c) => orders::run(ctx, c).await,
+        Command::Goal(c) => goals::run(ctx, c).await,
+        Command::Settings(c) => settings::run(ctx, c).await,
+        // Handled above, before the store is opened.
+        Command::Init(_) | Command::Demo(_) | Command::Completions(_) => Ok(ExitCode::SUCCESS),
     }
 }

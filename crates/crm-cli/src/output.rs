@@ -38,7 +38,8 @@ fn escape(text: &str, keep: impl Fn(char) -> bool) -> String {
     out
 }
 
-/// A table with the given header, in the compact UTF-8 style, fitted to the terminal.
+/// A table with the given header, in the compact UTF-8 style, fitted to the terminal's
+/// width (long cells wrap): the width `$COLUMNS` says when set, else the terminal's own.
 pub(crate) fn table<I, S>(header: I) -> Table
 where
     I: IntoIterator<Item = S>,
@@ -48,7 +49,18 @@ where
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
         .set_header(header);
+    if let Some(width) = columns() {
+        t.set_width(width);
+    }
     t
+}
+
+/// The width `$COLUMNS` sets, when it is a number of at least 20.
+fn columns() -> Option<u16> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|w| *w >= 20)
 }
 
 /// `value` as pretty JSON in which the unsafe characters JSON leaves raw (C1 controls, bidi
@@ -66,14 +78,33 @@ pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String, serde_json:
     Ok(out)
 }
 
-/// Writes CSV rows to stdout, each cell made terminal-safe.
+/// Writes CSV rows to stdout, each cell made terminal-safe. A closed stdout (`| head`) ends
+/// the output quietly.
 pub(crate) fn print_csv(rows: &[Vec<String>]) -> Result<(), csv::Error> {
-    let mut w = csv::Writer::from_writer(std::io::stdout());
-    for row in rows {
-        w.write_record(row.iter().map(|cell| safe(cell)))?;
+    let write = || -> Result<(), csv::Error> {
+        let mut w = csv::Writer::from_writer(std::io::stdout());
+        for row in rows {
+            w.write_record(row.iter().map(|cell| safe(cell)))?;
+        }
+        w.flush()?;
+        Ok(())
+    };
+    match write() {
+        Err(e) if matches!(e.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            Ok(())
+        }
+        other => other,
     }
-    w.flush()?;
-    Ok(())
+}
+
+/// Writes `bytes` to stdout as they are; a closed stdout (`| head`) ends the output quietly.
+pub(crate) fn print_bytes(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }
 
 /// The first `max` characters of `text` on one line, with `…` when cut, terminal-safe.

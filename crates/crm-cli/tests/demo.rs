@@ -29,6 +29,7 @@ fn demo_seeds_and_walks_through_the_process() {
         "The customer's 360° view",
         "سه‌ماههٔ",
         "Try it yourself",
+        "cargo install --path crates/crm-cli",
         // The sales story.
         "A web lead form arrives",
         "the same submission again: recognised",

@@ -126,7 +126,7 @@ fn a_taken_email_or_phone_says_who_has_it_and_exits_with_2() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("staff-email:maryam@acme.example already belongs to staff مریم احمدی"),
+            .contains("staff-email:maryam@acme.example already exists, held by staff مریم احمدی"),
         "{}",
         r.stderr
     );
@@ -160,7 +160,7 @@ fn a_taken_email_or_phone_says_who_has_it_and_exits_with_2() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
         r.stderr
-            .contains("tel:+989121234567 already belongs to customer Ali Rezaei"),
+            .contains("tel:+989121234567 already exists, held by customer Ali Rezaei"),
         "{}",
         r.stderr
     );

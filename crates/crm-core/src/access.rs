@@ -10,7 +10,7 @@
 //! | manage staff and departments | no | no | no | yes | no |
 //! | read the audit trail | no | no | yes | yes | no |
 //! | take in messages (intake) | yes | no | yes | no | yes |
-//! | work requests (refer, take, resolve) | yes | held by them or their department | yes | no | no |
+//! | work requests (refer, take, resolve) | yes | held by them or their department | yes | yes | no |
 //! | review answers, reply, close, settle duplicates | yes | no | yes | no | no |
 //! | record a satisfaction rating | yes | no | yes | no | yes |
 //! | configure routing, service levels, departments' assignment | no | no | no | yes | no |
@@ -82,6 +82,38 @@ pub enum Permission {
     FreezeForecasts,
 }
 
+impl Permission {
+    /// The action in words, for messages: `work requests`, `merge customers`.
+    pub fn words(self) -> &'static str {
+        use Permission::*;
+        match self {
+            ReadCustomers => "read customers",
+            CreateCustomer => "create customers",
+            EditCustomer => "edit this customer",
+            MergeCustomers => "merge customers",
+            DeleteCustomer => "delete customers",
+            RecordInteraction => "record interactions",
+            ManageStaff => "manage staff and departments",
+            ReadAudit => "read the audit trail",
+            Intake => "take in customer messages",
+            WorkRequests => "work requests",
+            ReviewRequests => "review answers, reply to customers or close requests",
+            RateRequests => "record satisfaction ratings",
+            ConfigureCartable => "configure routing and service levels",
+            ReadReports => "read reports",
+            ManageDelivery => "manage the outbox",
+            ManageTemplates => "manage message templates",
+            CaptureLeads => "capture leads",
+            WorkSales => "work leads and deals",
+            RecordOrders => "record orders",
+            ConfigureSales => "configure pipelines, products and price lists",
+            ManageGoals => "set sales goals",
+            ReadSalesReports => "read sales reports and forecasts",
+            FreezeForecasts => "freeze forecast snapshots",
+        }
+    }
+}
+
 /// The acting party of a session: a staff member (with their stored roles) or the system.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
@@ -119,8 +151,26 @@ impl Principal {
             Err(Error::refused(
                 self.actor(),
                 Some(permission),
-                format!("{} may not {permission:?}", self.actor()),
+                format!("{} may not {}", self.describe(), permission.words()),
             ))
+        }
+    }
+
+    /// The principal in words, for messages: `Sara (admin)` or `the system component
+    /// crm-cli intake`; an inactive staff member is said to be inactive.
+    pub fn describe(&self) -> String {
+        match self {
+            Principal::System(name) => format!("the system component {name}"),
+            Principal::Staff(s) => {
+                let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
+                let roles = if roles.is_empty() {
+                    "no role".to_owned()
+                } else {
+                    roles.join(", ")
+                };
+                let inactive = if s.active { "" } else { ", inactive" };
+                format!("{} ({roles}{inactive})", s.name)
+            }
         }
     }
 
@@ -157,7 +207,7 @@ impl Principal {
             DeleteCustomer | ReadAudit => any(&[Role::Manager, Role::Admin]),
             ManageStaff | ConfigureCartable | ManageTemplates => staff.has_role(Role::Admin),
             Intake | ReviewRequests | RateRequests => any(&[Role::Officer, Role::Manager]),
-            WorkRequests => any(&[Role::Officer, Role::Manager, Role::Agent]),
+            WorkRequests => any(&[Role::Officer, Role::Manager, Role::Agent, Role::Admin]),
             ReadReports => any(&[Role::Officer, Role::Manager, Role::Admin]),
             ManageDelivery => any(&[Role::Officer, Role::Manager, Role::Admin]),
             CaptureLeads | WorkSales | RecordOrders => !staff.roles.is_empty(),

@@ -96,6 +96,7 @@ macro_rules! store_conformance_tests {
             racing_creates_keep_one_customer_per_email,
             concurrent_edits_lose_nothing,
             cartable_scenario,
+            admins_work_any_request,
             intake_joins_flags_and_reopens,
             routing_rules_route_and_assign,
             transitions_are_checked,

@@ -1,5 +1,6 @@
 //! `crm customer ...`, `crm search`, `crm merge`, `crm export`, `crm import`.
 
+use crate::commands::cartable::print_json;
 use crate::commands::show;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, EXIT_FAILURE};
@@ -9,7 +10,8 @@ use crate::refs;
 use clap::{Args, Subcommand};
 use crm::customer::ContactKind;
 use crm::customer::CustomerFilter;
-use crm::service::NewCustomer;
+use crm::customer::{FieldValue, LATIN_NAME_FIELD, Party};
+use crm::service::{ContactInput, CustomerChanges, NewCustomer};
 use crm::store::{MAX_PAGE, PageRequest};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
@@ -23,6 +25,8 @@ pub(crate) enum CustomerCommand {
     Show(CustomerRef),
     /// Add a person.
     Add(CustomerAddArgs),
+    /// Change a customer: names, Latin name, stage, tags, contact points.
+    Edit(CustomerEditArgs),
 }
 
 /// A customer reference.
@@ -30,6 +34,46 @@ pub(crate) enum CustomerCommand {
 pub(crate) struct CustomerRef {
     /// An id, an email, a phone number (any spelling) or NETWORK:HANDLE (`telegram:@jane`).
     customer: String,
+    /// Print the customer record as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `crm customer edit`.
+#[derive(Debug, Args)]
+pub(crate) struct CustomerEditArgs {
+    /// The customer: an id, an email, a phone number or NETWORK:HANDLE.
+    customer: String,
+    /// New given name (people).
+    #[arg(long)]
+    given_name: Option<String>,
+    /// New family name (people).
+    #[arg(long)]
+    family_name: Option<String>,
+    /// New name (organisations).
+    #[arg(long)]
+    name: Option<String>,
+    /// The Latin spelling of the name (`Ali Rezaei`), which search finds too; `""` removes it.
+    #[arg(long)]
+    latin_name: Option<String>,
+    /// New lifecycle stage (`lead`, `qualified`, `customer`, ...).
+    #[arg(long)]
+    stage: Option<String>,
+    /// A tag to add; repeatable.
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// A tag to remove; repeatable.
+    #[arg(long = "untag")]
+    untags: Vec<String>,
+    /// An email to add.
+    #[arg(long)]
+    add_email: Option<String>,
+    /// A mobile number to add.
+    #[arg(long)]
+    add_mobile: Option<String>,
+    /// Print the changed customer as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `crm customer add`.
@@ -50,6 +94,12 @@ pub(crate) struct CustomerAddArgs {
     /// A tag; repeatable.
     #[arg(long = "tag")]
     tags: Vec<String>,
+    /// The Latin spelling of the name (`Ali Rezaei` for علی رضایی), which search finds too.
+    #[arg(long)]
+    latin_name: Option<String>,
+    /// Print the new customer as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `crm search`.
@@ -60,6 +110,9 @@ pub(crate) struct SearchArgs {
     /// At most this many customers.
     #[arg(long, default_value_t = 20)]
     limit: usize,
+    /// Print the customers as JSON (an array of customer records).
+    #[arg(long)]
+    json: bool,
 }
 
 /// `crm merge`.
@@ -86,6 +139,10 @@ pub(crate) struct ImportArgs {
     /// Check every row and report, changing nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Update the existing customer a row's email, mobile, phone or handle belongs to
+    /// (matched in any spelling) instead of refusing the row.
+    #[arg(long)]
+    update: bool,
 }
 
 /// Runs a `crm customer` command.
@@ -97,6 +154,9 @@ pub(crate) async fn customer(ctx: &Ctx, command: CustomerCommand) -> CliResult<E
     match command {
         CustomerCommand::Show(r) => {
             let c = refs::customer(&session, &r.customer).await?;
+            if r.json {
+                return print_json(&session.customer(c.id).await?);
+            }
             let view = session.customer_view(c.id).await?;
             let dir = ctx.directory().await?;
             println!("{}", show::customer_view(ctx, &dir, &view));
@@ -110,10 +170,133 @@ pub(crate) async fn customer(ctx: &Ctx, command: CustomerCommand) -> CliResult<E
                 new = new.contact(ContactKind::Mobile, m);
             }
             new.tags = a.tags;
+            if let Some(latin) = a.latin_name.filter(|l| !l.trim().is_empty()) {
+                new.fields
+                    .insert(LATIN_NAME_FIELD.to_owned(), FieldValue::Text(latin));
+            }
             let c = session.create_customer(new).await?;
+            if a.json {
+                return print_json(&c);
+            }
             println!("customer {} added ({})", show::customer_name(&c), c.id);
         }
+        CustomerCommand::Edit(a) => return edit(&session, a).await,
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `crm customer edit`: one change of the customer (names, Latin name, stage, tags), then
+/// each contact point added.
+///
+/// # Errors
+/// Invalid input for an unknown customer or stage, names of the wrong kind of customer, or
+/// nothing to change; the library's errors (a contact point another customer holds:
+/// already exists, exit 2).
+async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode> {
+    let c = refs::customer(session, &a.customer).await?;
+    let mut changes = CustomerChanges::default();
+    let renames_person = a.given_name.is_some() || a.family_name.is_some();
+    match (&c.party, renames_person, &a.name) {
+        (_, false, None) => {}
+        (
+            Party::Person {
+                given_name,
+                family_name,
+                organisation,
+            },
+            _,
+            None,
+        ) => {
+            changes.party = Some(Party::Person {
+                given_name: a.given_name.clone().unwrap_or_else(|| given_name.clone()),
+                family_name: a.family_name.clone().unwrap_or_else(|| family_name.clone()),
+                organisation: *organisation,
+            });
+        }
+        (Party::Organisation { .. }, false, Some(name)) => {
+            changes.party = Some(Party::Organisation { name: name.clone() });
+        }
+        (Party::Person { .. }, _, Some(_)) => {
+            return Err(CliError::invalid(
+                "--name is for organisations; a person has --given-name and --family-name",
+            ));
+        }
+        _ => {
+            return Err(CliError::invalid(
+                "--given-name and --family-name are for people; an organisation has --name",
+            ));
+        }
+    }
+    match a.latin_name.as_deref().map(str::trim) {
+        Some("") => changes.remove_fields.push(LATIN_NAME_FIELD.to_owned()),
+        Some(latin) => {
+            changes.set_fields.insert(
+                LATIN_NAME_FIELD.to_owned(),
+                FieldValue::Text(latin.to_owned()),
+            );
+        }
+        None => {}
+    }
+    if let Some(stage) = &a.stage {
+        changes.stage = Some(
+            stage
+                .parse()
+                .map_err(|e| CliError::invalid(format!("--stage {stage:?}: {e}")))?,
+        );
+    }
+    changes.add_tags = a.tags;
+    changes.remove_tags = a.untags;
+    let contacts: Vec<ContactInput> = [
+        a.add_email
+            .map(|e| ContactInput::new(ContactKind::Email, &e)),
+        a.add_mobile
+            .map(|m| ContactInput::new(ContactKind::Mobile, &m)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let no_changes = changes.party.is_none()
+        && changes.stage.is_none()
+        && changes.add_tags.is_empty()
+        && changes.remove_tags.is_empty()
+        && changes.set_fields.is_empty()
+        && changes.remove_fields.is_empty();
+    if no_changes && contacts.is_empty() {
+        return Err(CliError::invalid(
+            "nothing to change: give --given-name, --family-name, --name, --latin-name, \
+             --stage, --tag, --untag, --add-email or --add-mobile",
+        ));
+    }
+    // A contact point someone else holds is refused before anything is changed.
+    for contact in &contacts {
+        if let Some(holder) = session
+            .find_by_contact(contact.kind, &contact.value)
+            .await?
+            && holder.id != c.id
+        {
+            return Err(CliError::invalid(format!(
+                "{} {} already exists, held by customer {} ({}); nothing was changed",
+                contact.kind,
+                safe(&contact.value),
+                show::customer_name(&holder),
+                holder.id
+            )));
+        }
+    }
+    let mut c = if no_changes {
+        c
+    } else {
+        session
+            .update_customer(c.id, Some(c.version), changes)
+            .await?
+    };
+    for contact in contacts {
+        c = session.add_contact(c.id, Some(c.version), contact).await?;
+    }
+    if a.json {
+        return print_json(&c);
+    }
+    println!("customer {} changed ({})", show::customer_name(&c), c.id);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -126,6 +309,9 @@ pub(crate) async fn search(ctx: &Ctx, a: SearchArgs) -> CliResult<ExitCode> {
     let found = session
         .search_customers(&a.query, &PageRequest::first(a.limit))
         .await?;
+    if a.json {
+        return print_json(&found.items);
+    }
     println!(
         "{} customer(s) match {:?}{}",
         found.items.len(),
@@ -229,7 +415,10 @@ pub(crate) async fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<ExitCode> {
     let report = import::import(
         &session,
         &data,
-        a.dry_run,
+        import::Mode {
+            dry_run: a.dry_run,
+            update: a.update,
+        },
         |rows| {
             if std::io::stdout().is_terminal() && rows >= 50 {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
@@ -246,16 +435,21 @@ pub(crate) async fn import(ctx: &Ctx, a: ImportArgs) -> CliResult<ExitCode> {
     for e in &report.errors {
         eprintln!("line {}: {}", e.line, safe(&e.reason));
     }
+    let updated = if a.update {
+        format!(", {} updated", report.updated)
+    } else {
+        String::new()
+    };
     if a.dry_run {
         println!(
-            "dry run: {} of {} row(s) would be imported, {} refused; nothing was changed",
+            "dry run: {} of {} row(s) would be imported{updated}, {} refused; nothing was changed",
             report.imported,
             report.rows,
             report.errors.len()
         );
     } else {
         println!(
-            "{} of {} row(s) imported, {} refused",
+            "{} of {} row(s) imported{updated}, {} refused",
             report.imported,
             report.rows,
             report.errors.len()

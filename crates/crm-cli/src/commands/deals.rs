@@ -139,6 +139,9 @@ pub(crate) struct DealListArgs {
     /// Whose deals (email or id) [default: yours].
     #[arg(long)]
     owner: Option<String>,
+    /// Print the deal records as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 fn deal_id(text: &str) -> CliResult<DealId> {
@@ -258,6 +261,10 @@ pub(crate) async fn run(ctx: &Ctx, c: DealCommand) -> CliResult<ExitCode> {
             let page = session
                 .pipeline_view(owner, &PageRequest::first(crm::store::MAX_PAGE))
                 .await?;
+            if a.json {
+                let deals: Vec<_> = page.items.iter().map(|i| &i.deal).collect();
+                return crate::commands::cartable::print_json(&deals);
+            }
             let mut t = table([
                 "id",
                 "title",

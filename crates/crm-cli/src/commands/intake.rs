@@ -18,7 +18,7 @@ use std::process::ExitCode;
 #[command(group(clap::ArgGroup::new("source").required(true).args(["channel", "web_form", "eml"])))]
 pub(crate) struct IntakeArgs {
     /// The channel (`email`, `sms`, `phone_call`, `telegram`, `whatsapp`, `web_form`, ...).
-    #[arg(long, requires_all = ["from", "id", "body"])]
+    #[arg(long, requires_all = ["from", "body"])]
     channel: Option<String>,
     /// The sender: an email, a phone number (Persian digits welcome) or a handle, as the
     /// channel knows them.
@@ -27,7 +27,8 @@ pub(crate) struct IntakeArgs {
     /// The sender's name.
     #[arg(long)]
     name: Option<String>,
-    /// The channel's id of the message (the same id twice is one message).
+    /// The channel's id of the message (the same id twice is one message) [default: a new
+    /// `cli-UUID`, printed].
     #[arg(long)]
     id: Option<String>,
     /// The text.
@@ -86,7 +87,14 @@ fn from_flags(args: &IntakeArgs) -> CliResult<InboundMessage> {
     let missing = |what: &str| CliError::invalid(format!("--{what} is needed with --channel"));
     let channel = refs::channel(args.channel.as_deref().ok_or_else(|| missing("channel"))?)?;
     let from = args.from.clone().ok_or_else(|| missing("from"))?;
-    let id = args.id.clone().ok_or_else(|| missing("id"))?;
+    let id = match &args.id {
+        Some(id) => id.clone(),
+        None => {
+            let id = format!("cli-{}", uuid::Uuid::now_v7());
+            println!("message id: {id} (pass it as --id to take the same message in again)");
+            id
+        }
+    };
     let body = args.body.clone().ok_or_else(|| missing("body"))?;
     let mut sender = sender_on(channel, &from);
     sender.name = args.name.clone();

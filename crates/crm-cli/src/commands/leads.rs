@@ -165,6 +165,9 @@ pub(crate) struct LeadListArgs {
     /// The status: new, marketing_qualified, sales_qualified, disqualified, converted.
     #[arg(long, default_value = "new")]
     status: String,
+    /// Print the records as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 fn lead_id(text: &str) -> CliResult<LeadId> {
@@ -272,6 +275,9 @@ pub(crate) async fn run(ctx: &Ctx, c: LeadCommand) -> CliResult<ExitCode> {
             let page = session
                 .leads(status, &PageRequest::first(crm::store::MAX_PAGE))
                 .await?;
+            if a.json {
+                return crate::commands::cartable::print_json(&page.items);
+            }
             let mut t = table(["id", "name", "source", "campaign", "created"]);
             for l in &page.items {
                 t.add_row([

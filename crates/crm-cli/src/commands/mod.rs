@@ -2,6 +2,7 @@
 
 pub(crate) mod actions;
 pub(crate) mod cartable;
+pub(crate) mod completions;
 pub(crate) mod customers;
 pub(crate) mod deals;
 pub(crate) mod forecasts;
@@ -16,6 +17,7 @@ pub(crate) mod report;
 pub(crate) mod rules;
 pub(crate) mod run;
 pub(crate) mod sales_report;
+pub(crate) mod settings;
 pub(crate) mod setup;
 pub(crate) mod show;
 pub(crate) mod staff;

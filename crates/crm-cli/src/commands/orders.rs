@@ -51,6 +51,9 @@ pub(crate) struct OrderListArgs {
     /// The customer: id, email or phone number.
     #[arg(long)]
     customer: String,
+    /// Print the records as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 fn id<T: std::str::FromStr>(text: &str) -> CliResult<T> {
@@ -91,6 +94,9 @@ pub(crate) async fn run(ctx: &Ctx, c: OrderCommand) -> CliResult<ExitCode> {
             let page = session
                 .customer_orders(customer.id, &PageRequest::first(crm::store::MAX_PAGE))
                 .await?;
+            if a.json {
+                return crate::commands::cartable::print_json(&page.items);
+            }
             let mut t = table(["id", "ordered", "total", "status", "deal"]);
             for o in &page.items {
                 t.add_row([

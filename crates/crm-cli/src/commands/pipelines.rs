@@ -14,7 +14,7 @@ pub(crate) enum PipelineCommand {
     /// Add a pipeline (administrators).
     Add(PipelineAddArgs),
     /// List pipelines with their stages.
-    List,
+    List(crate::commands::staff::JsonArg),
 }
 
 /// `crm pipeline add`.
@@ -84,7 +84,10 @@ pub(crate) async fn run(ctx: &Ctx, c: PipelineCommand) -> CliResult<ExitCode> {
             let p = session.create_pipeline(&a.name, stages).await?;
             println!("pipeline {} {}", p.id, safe(&p.name));
         }
-        PipelineCommand::List => {
+        PipelineCommand::List(a) => {
+            if a.json {
+                return crate::commands::cartable::print_json(&session.pipelines().await?);
+            }
             let mut t = table(["pipeline", "stage", "name", "probability"]);
             for p in session.pipelines().await? {
                 for s in &p.stages {

@@ -13,7 +13,7 @@ pub(crate) enum ProductCommand {
     /// Add a product, optionally with its price in a price list (administrators).
     Add(ProductAddArgs),
     /// List products.
-    List,
+    List(crate::commands::staff::JsonArg),
 }
 
 /// `crm product add`.
@@ -66,7 +66,10 @@ pub(crate) async fn run(ctx: &Ctx, c: ProductCommand) -> CliResult<ExitCode> {
                 println!("price {} in {}", price, safe(&list.name));
             }
         }
-        ProductCommand::List => {
+        ProductCommand::List(a) => {
+            if a.json {
+                return crate::commands::cartable::print_json(&session.products().await?);
+            }
             let mut t = table(["sku", "name", "active", "id"]);
             for p in session.products().await? {
                 t.add_row([

@@ -15,7 +15,15 @@ pub(crate) enum StaffCommand {
     /// Add a staff member (administrators).
     Add(StaffAddArgs),
     /// List staff members.
-    List,
+    List(JsonArg),
+}
+
+/// `--json` for a list.
+#[derive(Debug, Args)]
+pub(crate) struct JsonArg {
+    /// Print the records as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// `crm staff add`.
@@ -65,7 +73,7 @@ pub(crate) enum DepartmentCommand {
     /// Add a department (administrators).
     Add(DepartmentAddArgs),
     /// List departments.
-    List,
+    List(JsonArg),
     /// Set how a department hands requests to its members.
     Assign(AssignArgs),
 }
@@ -140,8 +148,12 @@ pub(crate) async fn staff(ctx: &Ctx, command: StaffCommand) -> CliResult<ExitCod
                 staff.id
             );
         }
-        StaffCommand::List => {
+        StaffCommand::List(a) => {
             let dir = ctx.directory().await?;
+            if a.json {
+                let staff: Vec<_> = dir.staff.values().collect();
+                return crate::commands::cartable::print_json(&staff);
+            }
             let mut t = table(["name", "email", "roles", "department", "active", "id"]);
             for s in dir.staff.values() {
                 let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
@@ -176,8 +188,12 @@ pub(crate) async fn department(ctx: &Ctx, command: DepartmentCommand) -> CliResu
             let d = session.create_department(&args.name, manager).await?;
             println!("department {} added ({})", safe(&d.name), d.id);
         }
-        DepartmentCommand::List => {
+        DepartmentCommand::List(a) => {
             let dir = ctx.directory().await?;
+            if a.json {
+                let departments: Vec<_> = dir.departments.values().collect();
+                return crate::commands::cartable::print_json(&departments);
+            }
             let mut t = table(["name", "assignment", "manager", "members", "id"]);
             for d in dir.departments.values() {
                 let members = dir

@@ -122,14 +122,17 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
     sled.sync().await?;
 
     output_heading("Try it yourself");
+    let bin = this_binary();
+    println!("  (these run the binary you just ran; to have `crm` on your PATH, run");
+    println!("  `cargo install --path crates/crm-cli` in the crm-rs repository)");
     let db = dir.display();
-    println!("  crm --db {db} --as maryam@acme.example cartable officers");
-    println!("  crm --db {db} --as maryam@acme.example request show 1");
-    println!("  crm --db {db} --as reza@acme.example cartable");
-    println!("  crm --db {db} --as maryam@acme.example customer show 09121234567");
-    println!("  crm --db {db} --as maryam@acme.example search \"علی رضا\"");
+    println!("  {bin} --db {db} --as maryam@acme.example cartable officers");
+    println!("  {bin} --db {db} --as maryam@acme.example request show 1");
+    println!("  {bin} --db {db} --as reza@acme.example cartable");
+    println!("  {bin} --db {db} --as maryam@acme.example customer show 09121234567");
+    println!("  {bin} --db {db} --as maryam@acme.example search \"علی رضا\"");
     println!(
-        "  crm --db {db} --as dariush@acme.example --calendar jalali report --period {}",
+        "  {bin} --db {db} --as dariush@acme.example --calendar jalali report --period {}",
         {
             let j = Dates {
                 calendar: crate::CalendarArg::Jalali,
@@ -139,7 +142,7 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
         }
     );
     println!(
-        "  crm --db {db} --as dariush@acme.example --calendar jalali report sales --period {}",
+        "  {bin} --db {db} --as dariush@acme.example --calendar jalali report sales --period {}",
         {
             let j = Dates {
                 calendar: crate::CalendarArg::Jalali,
@@ -148,9 +151,27 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
             j.current_quarter(now).label()
         }
     );
-    println!("  crm --db {db} --as sina@acme.example deal list");
+    println!("  {bin} --db {db} --as sina@acme.example deal list");
     println!("demo finished in {:.1}s", started.elapsed().as_secs_f64());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The path of the running binary, quoted for a POSIX shell when it needs quoting; `cargo
+/// run -p crm-cli --` when it cannot be found.
+fn this_binary() -> String {
+    match std::env::current_exe() {
+        Ok(path) => {
+            let p = path.display().to_string();
+            if p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+            {
+                p
+            } else {
+                format!("'{}'", p.replace('\'', "'\\''"))
+            }
+        }
+        Err(_) => "cargo run -p crm-cli --".to_owned(),
+    }
 }
 
 fn output_heading(title: &str) {

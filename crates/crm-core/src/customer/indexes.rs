@@ -6,7 +6,8 @@ use crate::record::{
 };
 use uuid::Uuid;
 
-static KIND: KindSpec = KindSpec::of::<Customer>("customer", 2, 1, Some(&TABLE));
+// Index version 2: the search tokens hold adjacent words joined and the Latin name.
+static KIND: KindSpec = KindSpec::of::<Customer>("customer", 2, 2, Some(&TABLE));
 
 /// Live customers by the search tokens of their name ([`Customer::search_tokens`]).
 pub const BY_TOKEN: Index = Index::new(Customer::KIND, 2, "customer_by_token");

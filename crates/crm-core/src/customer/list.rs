@@ -58,9 +58,10 @@ pub async fn list<S: Store + ?Sized>(
         .await
 }
 
-/// Live customers of whom every one of `tokens` (normalised, non-empty) is a prefix of at
-/// least one of [`Customer::search_tokens`]. Ordered by id; an empty `tokens` matches nothing.
-/// Read in one snapshot: the customers under the longest token's prefix, then each checked
+/// Live customers whose [`Customer::search_tokens`] match `tokens` (normalised, non-empty)
+/// by [`crate::normalize::tokens_match`]: each token, or each run of adjacent tokens joined,
+/// starts one of them. Ordered by id; an empty `tokens` matches nothing.
+/// Read in one snapshot: the customers under the first token's prefix, then each checked
 /// against the others.
 ///
 /// # Errors
@@ -71,7 +72,9 @@ pub async fn search<S: Store + ?Sized>(
     tokens: &[String],
     page: &PageRequest,
 ) -> Result<Page<Customer>> {
-    let Some(longest) = tokens.iter().max_by_key(|t| t.len()) else {
+    // Every way of matching (see `tokens_match`) puts the first query token at the start of
+    // one of the customer's tokens, so the customers under its prefix are all candidates.
+    let Some(first) = tokens.first() else {
         return Ok(Page {
             items: Vec::new(),
             next: None,
@@ -87,7 +90,7 @@ pub async fn search<S: Store + ?Sized>(
     let mut snapshot = store.snapshot(ws).await?;
     let mut candidates = BTreeSet::new();
     let mut scan = Scan::index(BY_TOKEN)
-        .prefix(&Key::new().text_prefix(longest))
+        .prefix(&Key::new().text_prefix(first))
         .keys_only();
     loop {
         let hits = snapshot.scan(&scan).await?;
@@ -113,10 +116,7 @@ pub async fn search<S: Store + ?Sized>(
         {
             let customer: Customer = stored.decode()?;
             let own = customer.search_tokens();
-            if tokens
-                .iter()
-                .all(|t| own.iter().any(|o| o.starts_with(t.as_str())))
-            {
+            if crate::normalize::tokens_match(tokens, &own) {
                 items.push(customer);
             }
         }

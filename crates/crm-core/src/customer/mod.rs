@@ -13,9 +13,13 @@ pub use indexes::{BY_OWNER, BY_STAGE, BY_TAG, BY_TOKEN, stage_rank};
 pub use list::{CustomerFilter, list, search};
 pub use opt_out::is_opt_out;
 
+/// The custom text field holding the Latin spelling of a customer's name (`Ali Rezaei` for
+/// `علی رضایی`); search finds the customer by it too.
+pub const LATIN_NAME_FIELD: &str = "latin_name";
+
 use crate::channel::Channel;
 use crate::id::{CustomerId, StaffId};
-use crate::normalize::search_tokens;
+use crate::normalize::name_tokens;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,13 +192,32 @@ impl Customer {
         self.party.display_name()
     }
 
-    /// The normalised tokens search matches against: the tokens of the name.
+    /// The normalised tokens search matches against: the [`name_tokens`] of the name and of
+    /// the Latin spelling of the name (the text field [`LATIN_NAME_FIELD`]), so `ali` finds
+    /// `علی رضایی` whose Latin name is `Ali Rezaei`, and `محمدرضا` finds `محمد رضا`.
     /// A merged customer has none.
     pub fn search_tokens(&self) -> Vec<String> {
         if self.merged_into.is_some() {
             return Vec::new();
         }
-        search_tokens(&self.display_name())
+        let mut tokens = name_tokens(&self.display_name());
+        if let Some(latin) = self.latin_name() {
+            for t in name_tokens(latin) {
+                if !tokens.contains(&t) {
+                    tokens.push(t);
+                }
+            }
+        }
+        tokens
+    }
+
+    /// The Latin spelling of the name, when the customer has one (the text field
+    /// [`LATIN_NAME_FIELD`]).
+    pub fn latin_name(&self) -> Option<&str> {
+        match self.fields.get(LATIN_NAME_FIELD) {
+            Some(FieldValue::Text(t)) if !t.trim().is_empty() => Some(t.as_str()),
+            _ => None,
+        }
     }
 
     /// The unique keys this customer claims in its workspace: the canonical keys of its

@@ -47,7 +47,7 @@ impl Session {
             }
             _ => false,
         };
-        if !own && !self.is_reviewer() {
+        if !own && !self.works_any() {
             return Err(self.refuse(
                 None,
                 "agents see their own cartable, their department's queue and what they follow",

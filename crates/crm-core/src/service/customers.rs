@@ -275,8 +275,12 @@ impl Session {
             .await
     }
 
-    /// Customers whose name has, for every word of `query`, a word starting with it
-    /// (Persian and Latin, in any spelling [`normalize_text`] folds). Ordered by id.
+    /// Customers found by `query`: the customer holding it as an email address or a phone
+    /// number, in any spelling (`۰۹۱۲ ۱۲۳ ۴۵۶۷`, `+98 912 123 4567`, ` Ali@Example.COM `);
+    /// else those whose name (or Latin name, see [`crate::customer::LATIN_NAME_FIELD`]) has,
+    /// for every word of `query`, a word starting with it, in any spelling
+    /// [`normalize_text`] folds and with or without the space or ZWNJ inside a name
+    /// (`محمدرضا` finds `محمد رضا`). Ordered by id.
     ///
     /// # Errors
     /// [`Error::Invalid`] for a query with no searchable word or over the length limit.
@@ -288,11 +292,42 @@ impl Session {
     ) -> Result<Page<Customer>> {
         self.check(Permission::ReadCustomers, None)?;
         limits::line("query", query, limits::MAX_QUERY)?;
+        if page.cursor().is_none()
+            && let Some(found) = self.find_by_contact_text(query).await?
+        {
+            return Ok(Page {
+                items: vec![found],
+                next: None,
+            });
+        }
         let tokens = search_tokens(query);
         if tokens.is_empty() {
             return Err(Error::invalid("query", "no word to search for"));
         }
         crate::customer::search(self.store(), self.ws, &tokens, page).await
+    }
+
+    /// The customer holding `query` read as an email address (when it has an `@`) or a
+    /// phone number (when it is digits, in any script, with `+ - ( ) .` and spaces); `None`
+    /// when it reads as neither or nobody holds it.
+    async fn find_by_contact_text(&self, query: &str) -> Result<Option<Customer>> {
+        let q = query.trim();
+        let kind = if q.contains('@') {
+            ContactKind::Email
+        } else if q.chars().filter(|c| c.is_numeric()).count() >= 5
+            && q.chars()
+                .all(|c| c.is_numeric() || c.is_whitespace() || "+-().".contains(c))
+        {
+            ContactKind::Mobile
+        } else {
+            return Ok(None);
+        };
+        let Ok(key) = crate::customer::canonical_key(kind, q, self.region) else {
+            return Ok(None);
+        };
+        self.store()
+            .holder_of::<crate::customer::Customer>(self.ws, &key)
+            .await
     }
 
     /// Live customers passing `filter`, ordered by id. The tag is normalised first.

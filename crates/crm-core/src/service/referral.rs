@@ -18,7 +18,8 @@ impl Session {
     /// # Errors
     /// [`Error::IllegalTransition`] when not in work; [`Error::Unauthorized`] unless the holder
     /// (or a member of the holding department), an officer or a manager;
-    /// [`Error::Invalid`] for an unknown or inactive target; [`Error::Conflict`] when it
+    /// [`Error::Invalid`] for an unknown or inactive target or a staff member who cannot work
+    /// requests (no working role); [`Error::Conflict`] when it
     /// changed since `version`.
     #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "refer", record = %id))]
     pub async fn refer(
@@ -116,7 +117,21 @@ impl Session {
                 .map(|_| ())
                 .ok_or_else(|| Error::invalid("to", format!("no department {d}"))),
             Holder::Staff(s) => match self.store().load::<Staff>(self.ws, s.0).await? {
-                Some(staff) if staff.active => Ok(()),
+                Some(staff) if staff.active => {
+                    // A request can only go to someone who can then work it.
+                    let target = crate::access::Principal::Staff(staff);
+                    if target
+                        .check(crate::access::Permission::WorkRequests, None)
+                        .is_ok()
+                    {
+                        Ok(())
+                    } else {
+                        Err(Error::invalid(
+                            "to",
+                            format!("{} cannot work requests", target.describe()),
+                        ))
+                    }
+                }
                 _ => Err(Error::invalid("to", format!("no active staff member {s}"))),
             },
         }

@@ -9,7 +9,7 @@ use crate::limits::{self};
 use crate::record::RecordKind;
 use crate::record::RecordRef;
 use crate::request::{Holder, Request, RequestAction};
-use crate::staff::Staff;
+use crate::staff::{Role, Staff};
 use crate::store::{Commit, StoreExt};
 
 /// Longest referral or review note, in characters.
@@ -157,11 +157,20 @@ impl Session {
             .ok_or_else(|| self.refuse(None, "a staff member must do this"))
     }
 
-    /// The actor may work on `r`: holds it, is in the holding department, or is an officer
-    /// or manager.
+    /// True when the actor may work any request, whoever holds it: an active officer,
+    /// manager or administrator.
+    pub(super) fn works_any(&self) -> bool {
+        self.is_reviewer()
+            || self
+                .staff()
+                .is_some_and(|s| s.active && s.has_role(Role::Admin))
+    }
+
+    /// The actor may work on `r`: holds it, is in the holding department, or is an officer,
+    /// manager or administrator.
     pub(super) fn require_worker(&self, r: &Request) -> Result<()> {
         let staff = self.require_staff()?;
-        let allowed = self.is_reviewer()
+        let allowed = self.works_any()
             || match r.holder {
                 Holder::Staff(s) => s == staff.id,
                 Holder::Department(d) => staff.department == Some(d),

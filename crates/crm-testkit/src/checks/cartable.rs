@@ -1140,3 +1140,103 @@ pub async fn concurrent_intake_is_idempotent(store: &Arc<dyn Store>) {
     );
     assert_eq!(numbers.iter().max(), Some(&41));
 }
+
+/// An administrator can open a cartable and work any request; a request is referred only
+/// to someone who can work it (an inactive staff member is refused); a refusal names the
+/// person and the action in words.
+pub async fn admins_work_any_request(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Admins work").await;
+    let intake = desk
+        .crm
+        .system_session(desk.workspace.id, "channels")
+        .await
+        .unwrap();
+    let out = intake
+        .intake(InboundMessage::new(
+            Channel::Email,
+            "adm-1",
+            email_from("a@example.com"),
+            "help",
+        ))
+        .await
+        .unwrap();
+    let r = out.request;
+    let admin_id = desk.admin.principal().staff_id().unwrap();
+    // The administrator sees the officers' cartable, takes the request from it, refers it.
+    let officers = desk
+        .admin
+        .cartable(
+            &RequestView::Holder(Holder::Officers),
+            &PageRequest::first(10),
+        )
+        .await
+        .unwrap();
+    assert!(officers.items.iter().any(|x| x.id == r.id));
+    let r = desk.admin.take(r.id, r.version).await.unwrap();
+    assert_eq!(r.holder, Holder::Staff(admin_id));
+    let mine = desk
+        .admin
+        .my_cartable(&PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        mine.items.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![r.id]
+    );
+    let agent = desk.agent.principal().staff_id().unwrap();
+    let r = desk
+        .admin
+        .refer(r.id, r.version, Holder::Staff(agent), "yours")
+        .await
+        .unwrap();
+    // Referred to the administrator, the request is not stranded: they work it.
+    let r = desk
+        .agent
+        .refer(r.id, r.version, Holder::Staff(admin_id), "back to you")
+        .await
+        .unwrap();
+    let r = desk.admin.resolve(r.id, r.version, "done").await.unwrap();
+    assert_eq!(r.status, RequestStatus::Resolved);
+
+    // An inactive staff member cannot work requests: a referral to them is refused.
+    let out = intake
+        .intake(InboundMessage::new(
+            Channel::Email,
+            "adm-2",
+            email_from("b@example.com"),
+            "help again",
+        ))
+        .await
+        .unwrap();
+    let crm_core::access::Principal::Staff(agent2) = desk.agent2.principal().clone() else {
+        panic!("agent2 is staff");
+    };
+    desk.admin
+        .update_staff(
+            agent2.id,
+            agent2.version,
+            crm_core::service::StaffChanges {
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let r = out.request;
+    assert_invalid(
+        desk.officer
+            .refer(r.id, r.version, Holder::Staff(agent2.id), "x")
+            .await,
+        Some("to"),
+    );
+    assert_eq!(desk.officer.request(r.id).await.unwrap(), r);
+
+    // Refusals say who and what, in words.
+    match desk.agent.create_department("X", None).await {
+        Err(Error::Unauthorized { reason, .. }) => {
+            assert!(reason.contains("Agent Amini (agent)"), "{reason}");
+            assert!(reason.contains("manage staff and departments"), "{reason}");
+        }
+        other => panic!("expected Unauthorized, got {other:?}"),
+    }
+}

@@ -16,9 +16,9 @@ mod templates;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
 pub use cartable::{
-    cartable_scenario, cartable_views_sort_and_page, concurrent_intake_is_idempotent,
-    intake_joins_flags_and_reopens, routing_rules_route_and_assign,
-    service_levels_pause_and_breach, transitions_are_checked,
+    admins_work_any_request, cartable_scenario, cartable_views_sort_and_page,
+    concurrent_intake_is_idempotent, intake_joins_flags_and_reopens,
+    routing_rules_route_and_assign, service_levels_pause_and_breach, transitions_are_checked,
 };
 pub use commit::{commit_is_all_or_nothing, versions_are_checked};
 pub use customers::{
