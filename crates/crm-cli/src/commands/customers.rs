@@ -122,6 +122,9 @@ pub(crate) struct MergeArgs {
     winner: String,
     /// The duplicate merged into it.
     loser: String,
+    /// Print the merged customer as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `crm export`.
@@ -349,6 +352,9 @@ pub(crate) async fn merge(ctx: &Ctx, a: MergeArgs) -> CliResult<ExitCode> {
     let merged = session
         .merge_customers(winner.id, winner.version, loser.id, loser.version)
         .await?;
+    if a.json {
+        return super::cartable::print_json(&merged);
+    }
     println!(
         "merged {} ({}) into {} ({}): {} contact point(s), history moved",
         show::customer_name(&loser),

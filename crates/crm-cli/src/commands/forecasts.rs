@@ -25,6 +25,9 @@ pub(crate) enum ForecastCommand {
 /// A period and a scope.
 #[derive(Debug, Args)]
 pub(crate) struct ForecastArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
     /// The period [default: this quarter in --calendar].
     #[arg(long)]
     period: Option<String>,
@@ -75,6 +78,9 @@ pub(crate) async fn run(ctx: &Ctx, c: ForecastCommand) -> CliResult<ExitCode> {
             let session = ctx.session().await?;
             let (period, scope) = a.resolve(ctx, &session).await?;
             let f = session.forecast(period, scope).await?;
+            if a.json {
+                return super::cartable::print_json(&f);
+            }
             println!("forecast {} ({scope})", period.label());
             let mut t = table([
                 "currency",

@@ -66,6 +66,9 @@ pub(crate) struct GoalListArgs {
     /// The period [default: this quarter in --calendar].
     #[arg(long)]
     period: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 fn period(text: &str) -> CliResult<Period> {
@@ -124,6 +127,10 @@ pub(crate) async fn run(ctx: &Ctx, c: GoalCommand) -> CliResult<ExitCode> {
                 Some(p) => period(p)?,
                 None => ctx.dates.current_quarter(chrono::Utc::now()),
             };
+            let goals = session.goals(p).await?;
+            if a.json {
+                return super::cartable::print_json(&goals);
+            }
             println!(
                 "goals {} — {}",
                 p.label(),
@@ -138,7 +145,7 @@ pub(crate) async fn run(ctx: &Ctx, c: GoalCommand) -> CliResult<ExitCode> {
                 "pro-rated target",
                 "pace",
             ]);
-            for g in session.goals(p).await? {
+            for g in goals {
                 let who = match g.goal.subject {
                     GoalSubject::Staff(s) => dir.staff_name(s),
                     GoalSubject::Department(d) => dir.department_name(d),

@@ -17,6 +17,9 @@ use std::process::ExitCode;
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["channel", "web_form", "eml"])))]
 pub(crate) struct IntakeArgs {
+    /// Print what intake did as JSON (the request, the customer, whether it joined).
+    #[arg(long)]
+    json: bool,
     /// The channel (`email`, `sms`, `phone_call`, `telegram`, `whatsapp`, `web_form`, ...).
     #[arg(long, requires_all = ["from", "body"])]
     channel: Option<String>,
@@ -72,6 +75,17 @@ pub(crate) async fn run(ctx: &Ctx, args: IntakeArgs) -> CliResult<ExitCode> {
     } else {
         session.intake(from_flags(&args)?).await?
     };
+    if args.json {
+        return super::cartable::print_json(&serde_json::json!({
+            "request": outcome.request,
+            "customer": outcome.customer,
+            "new_customer": outcome.new_customer,
+            "duplicate_delivery": outcome.duplicate_delivery,
+            "joined": outcome.joined,
+            "reopened": outcome.reopened,
+            "unsubscribed": outcome.unsubscribed,
+        }));
+    }
     let dir = ctx.directory().await?;
     print_outcome(ctx, &dir, &outcome);
     Ok(ExitCode::SUCCESS)

@@ -141,7 +141,7 @@ pub(crate) enum WebhookCommand {
     /// `CRM_WEBHOOK_SECRET_<NAME>` (upper case, `-` as `_`).
     Add(WebhookAddArgs),
     /// List the endpoints.
-    List,
+    List(WebhookListArgs),
     /// Remove an endpoint; its queued events are suppressed.
     Remove(WebhookRemoveArgs),
 }
@@ -157,6 +157,14 @@ pub(crate) struct WebhookAddArgs {
     /// means every event.
     #[arg(long = "event")]
     events: Vec<String>,
+}
+
+/// `crm webhook list`.
+#[derive(Debug, Args)]
+pub(crate) struct WebhookListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `crm webhook remove`.
@@ -184,8 +192,11 @@ pub(crate) async fn webhook(ctx: &Ctx, command: WebhookCommand) -> CliResult<Exi
             session.set_webhook(endpoint).await?;
             println!("webhook {} set", safe(&name));
         }
-        WebhookCommand::List => {
+        WebhookCommand::List(a) => {
             let hooks = session.webhooks().await?;
+            if a.json {
+                return super::cartable::print_json(&hooks);
+            }
             if hooks.is_empty() {
                 println!("no webhooks");
             } else {

@@ -17,7 +17,15 @@ pub(crate) enum RuleCommand {
     /// its items to match; the first matching rule (by position) decides.
     Add(Box<RuleAddArgs>),
     /// List routing rules, in the order they are tried.
-    List,
+    List(RuleListArgs),
+}
+
+/// `crm rule list`.
+#[derive(Debug, Args)]
+pub(crate) struct RuleListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
 }
 
 /// `crm rule add`.
@@ -119,7 +127,7 @@ pub(crate) async fn run(ctx: &Ctx, command: RuleCommand) -> CliResult<ExitCode> 
             println!("routing rule {} added ({})", safe(&rule.name), rule.id);
             println!("{}", describe(&dir, &rule));
         }
-        RuleCommand::List => {
+        RuleCommand::List(a) => {
             let session = ctx.system("crm-cli").await?;
             let dir = ctx.directory().await?;
             let mut rules = Vec::new();
@@ -133,6 +141,9 @@ pub(crate) async fn run(ctx: &Ctx, command: RuleCommand) -> CliResult<ExitCode> 
                 }
             }
             rules.sort_by_key(|r| (r.position, r.id));
+            if a.json {
+                return super::cartable::print_json(&rules);
+            }
             let mut t = table(["pos", "name", "rule", "enabled"]);
             for r in &rules {
                 t.add_row([

@@ -57,7 +57,7 @@ impl ForecastLine {
 }
 
 /// A forecast: per currency, what one scope's period is worth.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Forecast {
     /// The period.
     pub period: Period,

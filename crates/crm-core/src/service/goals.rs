@@ -32,7 +32,7 @@ pub struct NewGoal {
 }
 
 /// A goal with how far it has come.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct GoalProgress {
     /// The goal.
     pub goal: Goal,
