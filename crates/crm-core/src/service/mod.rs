@@ -38,6 +38,12 @@ mod orders;
 mod pipelines;
 mod products;
 mod sales_reports;
+// Activities.
+mod greetings;
+mod hand_over;
+mod reminders;
+mod tasks;
+mod timeline;
 
 pub use contacts::ContactInput;
 pub use conversion::{ConversionOutcome, ConvertLead, LeadDeal};
@@ -50,7 +56,11 @@ pub use leads::{LeadCapture, MAX_LEAD_NOTE, MAX_LEAD_NOTES, NewLead};
 pub use orders::NewOrder;
 pub use reports::{LoadRow, RequestReport, TimeStats};
 pub use service_levels::ServiceLevelReport;
+pub use greetings::{DueGreeting, GreetingRun};
+pub use hand_over::{HandOver, Successor};
 pub use staff::{NewStaff, StaffChanges};
+pub use tasks::{EditScope, MAX_TASK_FOLLOWERS, NewTask, TaskChanges, TaskDone, TodayTasks};
+pub use timeline::{TimelineEntry, TimelineItem, TimelinePage};
 pub use view::CustomerView;
 pub use web_form::WebForm;
 
