@@ -49,3 +49,18 @@ impl Greeting {
         format!("greeting:{customer}:{calendar}:{year}:{what}")
     }
 }
+
+/// Who took over a deactivated staff member's work: stored by the hand-over under the
+/// leaver's id, so that work assigned to them by a session that raced the hand-over is moved
+/// on to the successor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Succession {
+    /// The leaver's id (the record's id).
+    pub leaver: crate::id::StaffId,
+    /// Optimistic version.
+    pub version: u64,
+    /// The person who takes over their tasks, customers and deals.
+    pub successor: crate::id::StaffId,
+    /// When handed over.
+    pub at: DateTime<Utc>,
+}

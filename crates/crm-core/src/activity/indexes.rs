@@ -1,7 +1,7 @@
-//! How activities are stored: their kinds (tags 40 to 42), unique keys and indexes (tags 90
+//! How activities are stored: their kinds (tags 40 to 43), unique keys and indexes (tags 90
 //! to 97).
 
-use super::{Greeting, Reminder, Task};
+use super::{Greeting, Reminder, Succession, Task};
 use crate::customer::{Customer, OccasionCalendar};
 use crate::record::{Entity, Index, IndexEntry, Key, KindSpec, RecordKind};
 use crate::sales::day_number;
@@ -10,6 +10,7 @@ use uuid::Uuid;
 static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 1, None);
 static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, None);
 static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, None);
+static SUCCESSION: KindSpec = KindSpec::of::<Succession>("succession", 43, 1, None);
 
 /// Open tasks by assignee, due day ([`day_number`], `i64::MAX` when not due), due second
 /// ([`super::Due::seconds`]): one person's open tasks by due date.
@@ -150,5 +151,17 @@ impl Entity for Greeting {
 
     fn index_entries(&self) -> Vec<IndexEntry> {
         vec![GREETING_BY_CUSTOMER.entry(Key::new().id(self.customer.0).time(self.at))]
+    }
+}
+
+impl Entity for Succession {
+    const KIND: RecordKind = RecordKind::of(&SUCCESSION);
+
+    fn id(&self) -> Uuid {
+        self.leaver.0
+    }
+
+    fn version(&self) -> u64 {
+        self.version
     }
 }

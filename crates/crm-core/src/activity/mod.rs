@@ -13,7 +13,7 @@ mod recurrence;
 mod reminder;
 mod task;
 
-pub use greeting::Greeting;
+pub use greeting::{Greeting, Succession};
 pub use indexes::{
     CUSTOMER_BY_OCCASION, GREETING_BY_CUSTOMER, REMINDER_BY_TASK, REMINDER_PLANNED, TASK_BY_FOLLOWER,
     TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE, calendar_rank,

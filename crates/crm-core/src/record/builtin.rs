@@ -1,7 +1,7 @@
 //! crm-core's own record kinds and indexes.
 
 use super::{Index, RecordKind};
-use crate::activity::{Greeting, Reminder, Task};
+use crate::activity::{Greeting, Reminder, Succession, Task};
 use crate::audit::AuditEntry;
 use crate::counter::Counter;
 use crate::customer::Customer;
@@ -59,6 +59,8 @@ impl RecordKind {
     pub const REMINDER: RecordKind = Reminder::KIND;
     /// [`Greeting`].
     pub const GREETING: RecordKind = Greeting::KIND;
+    /// [`Succession`].
+    pub const SUCCESSION: RecordKind = Succession::KIND;
 
     /// Every kind crm-core declares.
     pub const BUILTIN: &'static [RecordKind] = &[
@@ -84,6 +86,7 @@ impl RecordKind {
         Self::TASK,
         Self::REMINDER,
         Self::GREETING,
+        Self::SUCCESSION,
     ];
 }
 

@@ -4,7 +4,7 @@
 use super::Session;
 use super::tasks::task_ref;
 use crate::access::Permission;
-use crate::activity::{TASK_OPEN_BY_ASSIGNEE, Task};
+use crate::activity::{Succession, TASK_OPEN_BY_ASSIGNEE, Task};
 use crate::audit::AuditAction;
 use crate::customer::Customer;
 use crate::error::{Error, Result};
@@ -96,6 +96,12 @@ impl Session {
         staff.updated_at = now;
         let mut commit = Commit::new();
         commit.put(staff.clone());
+        commit.put(Succession {
+            leaver,
+            version: 1,
+            successor: person,
+            at: now,
+        });
         self.audit(
             &mut commit,
             AuditAction::Updated,
@@ -123,6 +129,39 @@ impl Session {
             }
         }
         Ok(report)
+    }
+
+    /// After a commit that gave `task` to its assignee: when the assignee was handed over
+    /// meanwhile (the session saw them active, the hand-over committed first), moves the task
+    /// on to their successor, so nothing stays with an inactive person.
+    pub(super) async fn follow_succession(&self, task: Task) -> Result<Task> {
+        let Some(succession) = self
+            .store()
+            .load::<Succession>(self.ws, task.assignee.0)
+            .await?
+        else {
+            return Ok(task);
+        };
+        super::retry_on_conflict(super::RetryOn::StaleVersion, || async {
+            let mut t = self.store().fetch::<Task>(self.ws, task.id.0).await?;
+            if t.assignee != succession.leaver || !t.is_open() {
+                return Ok(t);
+            }
+            t.assignee = succession.successor;
+            t.version += 1;
+            t.updated_at = self.now();
+            let mut commit = Commit::new();
+            commit.put(t.clone());
+            self.audit(
+                &mut commit,
+                AuditAction::Updated,
+                task_ref(t.id),
+                &format!("handed over from {}", succession.leaver),
+            );
+            self.commit(commit).await?;
+            Ok(t)
+        })
+        .await
     }
 
     /// Adds to `commit` the moves of everything `leaver` holds to `holder` (requests) and

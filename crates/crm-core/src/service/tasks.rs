@@ -217,7 +217,7 @@ impl Session {
         self.notify_task(&mut commit, &task, "task.changed", "created")
             .await;
         self.commit(commit).await?;
-        Ok(task)
+        self.follow_succession(task).await
     }
 
     /// The task `id`.
@@ -344,6 +344,9 @@ impl Session {
         self.notify_task(&mut commit, &task, "task.changed", "updated")
             .await;
         self.commit(commit).await?;
+        if assignee.is_some() {
+            return self.follow_succession(task).await;
+        }
         Ok(task)
     }
 
