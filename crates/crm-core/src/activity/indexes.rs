@@ -67,6 +67,11 @@ impl Entity for Task {
         self.version
     }
 
+    /// Its service-recovery key, if it is a follow-up.
+    fn unique_keys(&self) -> Vec<String> {
+        self.recovery.iter().cloned().collect()
+    }
+
     fn index_entries(&self) -> Vec<IndexEntry> {
         let mut entries = Vec::new();
         if self.is_open() {

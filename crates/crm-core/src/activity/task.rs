@@ -233,12 +233,22 @@ pub struct Task {
     /// When done or cancelled.
     #[serde(default)]
     pub closed_at: Option<DateTime<Utc>>,
+    /// For a service-recovery follow-up: its unique key ([`Task::recovery_key`]), so one
+    /// request gets one follow-up per cause.
+    #[serde(default)]
+    pub recovery: Option<String>,
 }
 
 impl Task {
     /// True while open.
     pub fn is_open(&self) -> bool {
         self.status == TaskStatus::Open
+    }
+
+    /// The unique key of the service-recovery follow-up of `request` for `cause`
+    /// (`rating`, `breach`).
+    pub fn recovery_key(request: RequestId, cause: &str) -> String {
+        format!("task:recovery:{request}:{cause}")
     }
 
     /// Whoever is told of a change: the assignee and the followers.

@@ -41,6 +41,7 @@ mod sales_reports;
 // Activities.
 mod greetings;
 mod hand_over;
+mod recovery;
 mod reminders;
 mod tasks;
 mod timeline;
@@ -58,6 +59,7 @@ pub use reports::{LoadRow, RequestReport, TimeStats};
 pub use service_levels::ServiceLevelReport;
 pub use greetings::{DueGreeting, GreetingRun};
 pub use hand_over::{HandOver, Successor};
+pub use recovery::LOW_RATING;
 pub use staff::{NewStaff, StaffChanges};
 pub use tasks::{EditScope, MAX_TASK_FOLLOWERS, NewTask, TaskChanges, TaskDone, TodayTasks};
 pub use timeline::{TimelineEntry, TimelineItem, TimelinePage};

@@ -180,7 +180,7 @@ impl Session {
         if let Some(c) = comment {
             limits::text("comment", c, MAX_NOTE)?;
         }
-        self.transition(
+        let r = self.transition(
             id,
             version,
             RequestAction::Rate,
@@ -195,7 +195,10 @@ impl Session {
                 Ok(())
             },
         )
-        .await
+        .await?;
+        // Service recovery: a low rating creates a follow-up for the manager.
+        self.recover_low_rating(&r).await?;
+        Ok(r)
     }
 }
 

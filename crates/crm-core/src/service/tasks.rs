@@ -209,6 +209,7 @@ impl Session {
             created_at: now,
             updated_at: now,
             closed_at: None,
+            recovery: None,
         };
         let mut commit = Commit::new();
         commit.put(task.clone());
@@ -376,6 +377,7 @@ impl Session {
                     });
                     next.created_at = now;
                     next.updated_at = now;
+                    next.recovery = None;
                     next
                 })
             }

@@ -643,3 +643,88 @@ pub async fn customer_timeline_pages_newest_first(store: &Arc<dyn Store>) {
     let view = desk.officer.customer_view(customer.id).await.unwrap();
     assert_eq!(view.timeline.entries.len(), 8);
 }
+
+/// Service recovery: a rating of 1 or 2 creates one high-priority follow-up task for the
+/// manager of the request's department, linked to the request; a good rating does not.
+pub async fn low_ratings_create_a_follow_up_for_the_manager(store: &Arc<dyn Store>) {
+    use crm_core::request::Holder;
+    use crm_core::service::{InboundMessage, Sender, StaffChanges};
+    let desk = Desk::open(store, "Recovery").await;
+    let ws = desk.workspace.id;
+    let manager = me(&desk.manager);
+    let billing = desk
+        .admin
+        .create_department("Billing", Some(manager))
+        .await
+        .unwrap();
+    let agent_id = me(&desk.agent);
+    let staff: crm_core::staff::Staff =
+        crm_core::store::StoreExt::fetch(store.as_ref(), ws, agent_id.0)
+            .await
+            .unwrap();
+    desk.admin
+        .update_staff(
+            agent_id,
+            staff.version,
+            StaffChanges {
+                department: Some(Some(billing.id)),
+                ..StaffChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    let agent = desk.crm.session(ws, agent_id).await.unwrap();
+    let intake = desk.crm.system_session(ws, "channels").await.unwrap();
+    let page = PageRequest::first(10);
+    let mut rated = Vec::new();
+    for (i, rating) in [1u8, 4].into_iter().enumerate() {
+        let mail = InboundMessage::new(
+            Channel::Email,
+            &format!("<r{i}@example.com>"),
+            Sender {
+                email: Some(format!("c{i}@example.com")),
+                ..Default::default()
+            },
+            "The invoice is wrong",
+        )
+        .subject("Invoice");
+        let r = intake.intake(mail).await.unwrap().request;
+        let r = desk
+            .officer
+            .refer(r.id, r.version, Holder::Department(billing.id), "please")
+            .await
+            .unwrap();
+        let r = agent.take(r.id, r.version).await.unwrap();
+        let r = agent.resolve(r.id, r.version, "fixed").await.unwrap();
+        let r = desk.officer.approve(r.id, r.version, "").await.unwrap();
+        let r = desk.officer.reply(r.id, r.version, None).await.unwrap();
+        let r = intake.rate(r.id, r.version, rating, None).await.unwrap();
+        rated.push(r);
+    }
+    let low = desk
+        .manager
+        .tasks_of(TaskLink::Request(rated[0].id), &page)
+        .await
+        .unwrap();
+    assert_eq!(low.items.len(), 1);
+    let task = &low.items[0];
+    assert_eq!(task.assignee, manager);
+    assert_eq!(task.priority, Priority::High);
+    assert!(task.is_open());
+    let good = desk
+        .manager
+        .tasks_of(TaskLink::Request(rated[1].id), &page)
+        .await
+        .unwrap();
+    assert!(good.items.is_empty());
+    // Rated low again: still one follow-up.
+    let r = &rated[0];
+    let again = intake.rate(r.id, r.version, 2, None).await.unwrap();
+    assert_eq!(again.satisfaction.map(|s| s.rating), Some(2));
+    let low = desk
+        .manager
+        .tasks_of(TaskLink::Request(r.id), &page)
+        .await
+        .unwrap();
+    assert_eq!(low.items.len(), 1);
+}
