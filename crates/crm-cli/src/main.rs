@@ -175,6 +175,11 @@ enum Command {
     Goal(commands::goals::GoalCommand),
     /// Seed a realistic workspace in a fresh directory and walk through the whole process.
     Demo(demo::DemoArgs),
+    /// Tasks: add, list (yours, today's, a customer's, followed), done, follow.
+    #[command(subcommand)]
+    Task(commands::tasks::TaskCommand),
+    /// The customers whose occasions fall on a date; --send queues their greetings.
+    Greetings(commands::tasks::GreetingsArgs),
 }
 
 fn main() -> ExitCode {
@@ -235,6 +240,8 @@ async fn run(cli: Cli) -> Result<ExitCode, error::CliError> {
                 Command::Deal(c) => deals::run(&ctx, c).await,
                 Command::Order(c) => orders::run(&ctx, c).await,
                 Command::Goal(c) => goals::run(&ctx, c).await,
+                Command::Task(c) => commands::tasks::task(&ctx, c).await,
+                Command::Greetings(args) => commands::tasks::greetings(&ctx, args).await,
                 // Handled above, before the store is opened.
                 Command::Init(_) | Command::Demo(_) => Ok(ExitCode::SUCCESS),
             };

@@ -19,3 +19,4 @@ pub(crate) mod sales_report;
 pub(crate) mod setup;
 pub(crate) mod show;
 pub(crate) mod staff;
+pub(crate) mod tasks;

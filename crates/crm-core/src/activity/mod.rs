@@ -15,9 +15,9 @@ mod task;
 
 pub use greeting::{Greeting, Succession};
 pub use indexes::{
-    CUSTOMER_BY_OCCASION, GREETING_BY_CUSTOMER, REMINDER_BY_TASK, REMINDER_PLANNED, TASK_BY_FOLLOWER,
-    TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE, calendar_rank,
-    occasion_entries,
+    CUSTOMER_BY_OCCASION, GREETING_BY_CUSTOMER, REMINDER_BY_TASK, REMINDER_PLANNED,
+    TASK_BY_FOLLOWER, TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE,
+    calendar_rank, occasion_entries,
 };
 pub use occasion::{falls_on_date, keys_on, occasion_year};
 pub use recurrence::{Frequency, MAX_INTERVAL, Recurrence, gregorian_days_in_month};

@@ -45,7 +45,11 @@ pub fn falls_on_date(occasion: &Occasion, date: NaiveDate) -> bool {
         OccasionCalendar::Jalali => {
             let j = JalaliDate::from_gregorian(date);
             occasion.month == j.month
-                && falls_on(occasion.day, j.day, JalaliDate::days_in_month(j.year, j.month))
+                && falls_on(
+                    occasion.day,
+                    j.day,
+                    JalaliDate::days_in_month(j.year, j.month),
+                )
         }
     }
 }

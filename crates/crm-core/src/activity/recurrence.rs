@@ -112,9 +112,7 @@ impl Recurrence {
             Frequency::Daily | Frequency::MonthlyLastDay => true,
             Frequency::Weekly { weekdays } => weekdays.iter().all(|d| *d <= 6),
             Frequency::MonthlyOnDay { day } => (1..=31).contains(day),
-            Frequency::Yearly { month, day } => {
-                (1..=12).contains(month) && (1..=31).contains(day)
-            }
+            Frequency::Yearly { month, day } => (1..=12).contains(month) && (1..=31).contains(day),
         };
         if ok {
             Ok(())
@@ -239,7 +237,12 @@ mod tests {
         };
         assert_eq!(
             rule.occurrences(d(2026, 1, 31), 10),
-            vec![d(2026, 1, 31), d(2026, 2, 28), d(2026, 3, 31), d(2026, 4, 30)]
+            vec![
+                d(2026, 1, 31),
+                d(2026, 2, 28),
+                d(2026, 3, 31),
+                d(2026, 4, 30)
+            ]
         );
         let bad = Recurrence {
             interval: 0,
@@ -261,7 +264,12 @@ mod tests {
         // 2026-12-07 is a Monday.
         assert_eq!(
             rule.occurrences(d(2026, 12, 7), 4),
-            vec![d(2026, 12, 7), d(2026, 12, 9), d(2026, 12, 21), d(2026, 12, 23)]
+            vec![
+                d(2026, 12, 7),
+                d(2026, 12, 9),
+                d(2026, 12, 21),
+                d(2026, 12, 23)
+            ]
         );
     }
 }

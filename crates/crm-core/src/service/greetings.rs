@@ -56,12 +56,8 @@ impl Session {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for (calendar, month, day) in keys_on(date) {
-            let scan = Scan::index(CUSTOMER_BY_OCCASION).prefix(
-                &Key::new()
-                    .u8(calendar_rank(calendar))
-                    .u8(month)
-                    .u8(day),
-            );
+            let scan = Scan::index(CUSTOMER_BY_OCCASION)
+                .prefix(&Key::new().u8(calendar_rank(calendar)).u8(month).u8(day));
             for customer in self.collect::<Customer>(scan).await? {
                 if !filter.matches(&customer) {
                     continue;

@@ -68,7 +68,10 @@ impl Session {
         }
         let (holder, person) = match successor {
             Successor::Staff(s) if s == leaver => {
-                return Err(Error::invalid("successor", "the leaver cannot succeed themselves"));
+                return Err(Error::invalid(
+                    "successor",
+                    "the leaver cannot succeed themselves",
+                ));
             }
             Successor::Staff(s) => {
                 let s = self
@@ -189,7 +192,12 @@ impl Session {
             r.updated_at = now;
             let id = r.id;
             commit.put(r);
-            self.audit(commit, AuditAction::Referred, RecordRef::to::<Request>(id.0), &detail);
+            self.audit(
+                commit,
+                AuditAction::Referred,
+                RecordRef::to::<Request>(id.0),
+                &detail,
+            );
             report.requests += 1;
         }
         let tasks = Scan::index(TASK_OPEN_BY_ASSIGNEE).prefix(&Key::new().id(leaver.0));
@@ -208,7 +216,12 @@ impl Session {
             c.updated_at = now;
             let id = c.id;
             commit.put(c);
-            self.audit(commit, AuditAction::Updated, RecordRef::to::<Customer>(id.0), &detail);
+            self.audit(
+                commit,
+                AuditAction::Updated,
+                RecordRef::to::<Customer>(id.0),
+                &detail,
+            );
             report.customers += 1;
         }
         let deals = Scan::index(DEAL_OPEN_BY_OWNER).prefix(&Key::new().id(leaver.0));
@@ -224,7 +237,12 @@ impl Session {
             d.updated_at = now;
             let id = d.id;
             commit.put(d);
-            self.audit(commit, AuditAction::Updated, RecordRef::to::<Deal>(id.0), &detail);
+            self.audit(
+                commit,
+                AuditAction::Updated,
+                RecordRef::to::<Deal>(id.0),
+                &detail,
+            );
             report.deals += 1;
         }
         Ok(report)

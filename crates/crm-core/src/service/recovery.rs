@@ -30,7 +30,11 @@ impl Session {
         let Some(department) = r.department else {
             return Ok(false);
         };
-        let Some(dept) = self.store().load::<Department>(self.ws, department.0).await? else {
+        let Some(dept) = self
+            .store()
+            .load::<Department>(self.ws, department.0)
+            .await?
+        else {
             return Ok(false);
         };
         let Some(manager) = dept.manager else {
@@ -84,7 +88,10 @@ impl Session {
         }
         let mut commit = Commit::new();
         let title = format!("Call back: request #{} rated {rating}", r.number);
-        if !self.recovery_task_into(&mut commit, r, "rating", title).await? {
+        if !self
+            .recovery_task_into(&mut commit, r, "rating", title)
+            .await?
+        {
             return Ok(());
         }
         match self.commit(commit).await {

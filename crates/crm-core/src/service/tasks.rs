@@ -10,7 +10,7 @@
 use super::Session;
 use crate::access::{Permission, Principal};
 use crate::activity::{
-    Due, MAX_OFFSET_MINUTES, MAX_REMINDERS, Priority, Recurrence, Reminder, REMINDER_BY_TASK,
+    Due, MAX_OFFSET_MINUTES, MAX_REMINDERS, Priority, REMINDER_BY_TASK, Recurrence, Reminder,
     TASK_BY_FOLLOWER, TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE, Task,
     TaskKind, TaskLink, TaskStatus,
 };
@@ -285,7 +285,10 @@ impl Session {
         }
         if task.due.is_none() && changes.due.is_none() {
             if let Some(Some(_)) = &changes.recurrence {
-                return Err(Error::invalid("recurrence", "a recurring task needs a due date"));
+                return Err(Error::invalid(
+                    "recurrence",
+                    "a recurring task needs a due date",
+                ));
             }
         }
         let now = self.now();
@@ -435,7 +438,12 @@ impl Session {
             }
             commit.put(t.clone());
             self.plan_reminders(&mut commit, &t).await?;
-            self.audit(&mut commit, AuditAction::Closed, task_ref(t.id), "cancelled");
+            self.audit(
+                &mut commit,
+                AuditAction::Closed,
+                task_ref(t.id),
+                "cancelled",
+            );
         }
         self.notify_task(&mut commit, &task, "task.changed", "cancelled")
             .await;
@@ -611,8 +619,7 @@ impl Session {
             Principal::System(_) => return Ok(()),
             Principal::Staff(s) => s,
         };
-        if me.has_role(Role::Admin) || me.id == task.assignee || task.created_by == Some(me.id)
-        {
+        if me.has_role(Role::Admin) || me.id == task.assignee || task.created_by == Some(me.id) {
             return Ok(());
         }
         if me.has_role(Role::Manager) && me.department.is_some() {

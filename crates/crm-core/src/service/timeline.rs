@@ -187,7 +187,10 @@ impl Session {
                 item: TimelineItem::Request(Box::new(r)),
             });
         }
-        for t in self.collect::<Task>(scan(TASK_BY_LINK, &task_prefix)).await? {
+        for t in self
+            .collect::<Task>(scan(TASK_BY_LINK, &task_prefix))
+            .await?
+        {
             out.push(TimelineEntry {
                 at: t.created_at,
                 item: TimelineItem::Task(t),

@@ -11,11 +11,9 @@ use crm_core::activity::{
 use crm_core::calendar::JalaliDate;
 use crm_core::channel::Channel;
 use crm_core::clock::Clock;
-use crm_core::interaction::Direction;
-use crm_core::customer::{
-    ContactKind, CustomerFilter, Occasion, OccasionCalendar, OccasionKind,
-};
+use crm_core::customer::{ContactKind, CustomerFilter, Occasion, OccasionCalendar, OccasionKind};
 use crm_core::id::StaffId;
+use crm_core::interaction::Direction;
 use crm_core::outbox::{OutboxMessage, Purpose, Recipient};
 use crm_core::service::{
     EditScope, NewCustomer, NewInteraction, NewTask, Successor, TaskChanges, TimelineItem,
@@ -102,7 +100,11 @@ pub async fn tasks_views_notify_and_check_access(store: &Arc<dyn Store>) {
     let assigned = desk.manager.create_task(for_agent).await.unwrap();
     let told = messages(&desk, assigned.id.0, "task.changed").await;
     assert_eq!(told.iter().map(to_staff).collect::<Vec<_>>(), vec![agent]);
-    assert!(messages(&desk, overdue.id.0, "task.changed").await.is_empty());
+    assert!(
+        messages(&desk, overdue.id.0, "task.changed")
+            .await
+            .is_empty()
+    );
     // The follower was told of the creation.
     let told = messages(&desk, undated.id.0, "task.changed").await;
     assert_eq!(told.iter().map(to_staff).collect::<Vec<_>>(), vec![agent2]);
@@ -198,7 +200,9 @@ pub async fn tasks_views_notify_and_check_access(store: &Arc<dyn Store>) {
     // Bad input changes nothing.
     let audits = audit_count(&desk.admin).await;
     assert_invalid(
-        desk.agent.create_task(NewTask::new(TaskKind::ToDo, "  ")).await,
+        desk.agent
+            .create_task(NewTask::new(TaskKind::ToDo, "  "))
+            .await,
         Some("title"),
     );
     let mut bad = NewTask::new(TaskKind::ToDo, "remind");
@@ -213,7 +217,9 @@ pub async fn tasks_views_notify_and_check_access(store: &Arc<dyn Store>) {
     });
     assert_invalid(desk.agent.create_task(bad).await, Some("recurrence"));
     let mut bad = NewTask::new(TaskKind::ToDo, "linked");
-    bad.link = Some(TaskLink::Customer(crm_core::id::CustomerId(uuid::Uuid::nil())));
+    bad.link = Some(TaskLink::Customer(crm_core::id::CustomerId(
+        uuid::Uuid::nil(),
+    )));
     assert_invalid(desk.agent.create_task(bad).await, Some("link"));
     assert_invalid(
         desk.agent
@@ -247,14 +253,22 @@ pub async fn recurring_tasks_edit_one_or_the_series(store: &Arc<dyn Store>) {
     });
     let task = desk.agent.create_task(new).await.unwrap();
     assert_eq!(task.series, Some(task.id));
-    let done = desk.agent.complete_task(task.id, task.version).await.unwrap();
+    let done = desk
+        .agent
+        .complete_task(task.id, task.version)
+        .await
+        .unwrap();
     let next = done.next.expect("the next occurrence");
     assert_eq!(
         JalaliDate::from_gregorian(next.due.unwrap().date),
         JalaliDate::new(1404, 12, 29).unwrap()
     );
     assert_eq!(next.series, Some(task.id));
-    let done = desk.agent.complete_task(next.id, next.version).await.unwrap();
+    let done = desk
+        .agent
+        .complete_task(next.id, next.version)
+        .await
+        .unwrap();
     let third = done.next.expect("the third occurrence");
     assert_eq!(
         JalaliDate::from_gregorian(third.due.unwrap().date),
@@ -306,7 +320,11 @@ pub async fn recurring_tasks_edit_one_or_the_series(store: &Arc<dyn Store>) {
         .unwrap();
     assert_eq!(series.priority, Priority::High);
     let closed = desk.agent.task(task.id).await.unwrap();
-    assert_eq!(closed.priority, Priority::Normal, "closed occurrences keep theirs");
+    assert_eq!(
+        closed.priority,
+        Priority::Normal,
+        "closed occurrences keep theirs"
+    );
     let cancelled = desk
         .agent
         .cancel_task(series.id, series.version, EditScope::Series)
@@ -331,12 +349,14 @@ pub async fn reminders_go_out_once_per_due_time(store: &Arc<dyn Store>) {
     let mut new = NewTask::new(TaskKind::Call, "call back");
     new.due = Some(Due::at(local.date(), local.time()));
     new.reminders = [60, 30].into_iter().collect();
-    let task = desk.manager.create_task(NewTask {
-        assignee: Some(agent),
-        ..new
-    })
-    .await
-    .unwrap();
+    let task = desk
+        .manager
+        .create_task(NewTask {
+            assignee: Some(agent),
+            ..new
+        })
+        .await
+        .unwrap();
     let worker = desk
         .crm
         .system_session(desk.workspace.id, "worker")
@@ -378,10 +398,17 @@ pub async fn reminders_go_out_once_per_due_time(store: &Arc<dyn Store>) {
     new.due = Some(Due::at(soon.date(), soon.time()));
     new.reminders = [10].into_iter().collect();
     let early = desk.agent.create_task(new).await.unwrap();
-    desk.agent.complete_task(early.id, early.version).await.unwrap();
+    desk.agent
+        .complete_task(early.id, early.version)
+        .await
+        .unwrap();
     desk.tick(55);
     assert_eq!(worker.send_due_reminders().await.unwrap(), 0);
-    assert!(messages(&desk, early.id.0, "task.reminder").await.is_empty());
+    assert!(
+        messages(&desk, early.id.0, "task.reminder")
+            .await
+            .is_empty()
+    );
 }
 
 fn occasion(kind: OccasionKind, calendar: OccasionCalendar, month: u8, day: u8) -> Occasion {
@@ -415,7 +442,11 @@ pub async fn greetings_fall_on_their_dates_once_a_year(store: &Arc<dyn Store>) {
         vec![occasion(OccasionKind::Birthday, Jalali, 1, 1)],
         true,
     );
-    let nowruz = desk.officer.create_customer(nowruz.tag("vip")).await.unwrap();
+    let nowruz = desk
+        .officer
+        .create_customer(nowruz.tag("vip"))
+        .await
+        .unwrap();
     let march = desk
         .officer
         .create_customer(mk(
@@ -474,7 +505,13 @@ pub async fn greetings_fall_on_their_dates_once_a_year(store: &Arc<dyn Store>) {
         .collect();
     assert_eq!(ids, vec![esfand.id]);
     let leap_year = JalaliDate::new(1403, 12, 29).unwrap().to_gregorian();
-    assert!(desk.officer.due_greetings(leap_year, &all).await.unwrap().is_empty());
+    assert!(
+        desk.officer
+            .due_greetings(leap_year, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // February 29 on February 28 in 2027, not in 2028.
     let feb28 = NaiveDate::from_ymd_opt(2027, 2, 28).unwrap();
     let ids: Vec<_> = desk
@@ -487,7 +524,13 @@ pub async fn greetings_fall_on_their_dates_once_a_year(store: &Arc<dyn Store>) {
         .collect();
     assert_eq!(ids, vec![leap.id]);
     let feb28_leap = NaiveDate::from_ymd_opt(2028, 2, 28).unwrap();
-    assert!(desk.officer.due_greetings(feb28_leap, &all).await.unwrap().is_empty());
+    assert!(
+        desk.officer
+            .due_greetings(feb28_leap, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Sending: once a year, with consent.
     let worker = desk
@@ -508,7 +551,11 @@ pub async fn greetings_fall_on_their_dates_once_a_year(store: &Arc<dyn Store>) {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].notification.purpose, Purpose::Service);
     assert!(sent[0].notification.body.contains("Nowruz"));
-    assert!(messages(&desk, march.id.0, "customer.greeting").await.is_empty());
+    assert!(
+        messages(&desk, march.id.0, "customer.greeting")
+            .await
+            .is_empty()
+    );
     // Quiet hours: nothing goes out.
     let mut settings = desk.admin.settings().await.unwrap();
     let local = desk
@@ -524,7 +571,11 @@ pub async fn greetings_fall_on_their_dates_once_a_year(store: &Arc<dyn Store>) {
     let quiet = worker.send_greetings(common, &all).await.unwrap();
     assert!(quiet.quiet);
     assert_eq!(quiet.sent, 0);
-    assert!(messages(&desk, esfand.id.0, "customer.greeting").await.is_empty());
+    assert!(
+        messages(&desk, esfand.id.0, "customer.greeting")
+            .await
+            .is_empty()
+    );
 }
 
 /// Deactivating a staff member with a successor moves their held requests, open tasks,
@@ -569,7 +620,11 @@ pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
     // A racer that saw the agent active and committed after the hand-over moved its task on.
     let page = PageRequest::first(200);
     let left = desk.admin.open_tasks(agent, &page).await.unwrap();
-    assert!(left.items.is_empty(), "{} left with the leaver", left.items.len());
+    assert!(
+        left.items.is_empty(),
+        "{} left with the leaver",
+        left.items.len()
+    );
     let moved = desk.admin.open_tasks(agent2, &page).await.unwrap();
     assert_eq!(moved.items.len(), 5 + made);
     assert!(moved.items.iter().all(|t: &Task| t.assignee == agent2));
