@@ -58,6 +58,7 @@ pub use interactions::NewInteraction;
 pub use leads::{LeadCapture, MAX_LEAD_NOTE, MAX_LEAD_NOTES, NewLead};
 pub use orders::NewOrder;
 pub use recovery::LOW_RATING;
+pub use reminders::REMINDERS_PER_RUN;
 pub use reports::{LoadRow, RequestReport, TimeStats};
 pub use service_levels::ServiceLevelReport;
 pub use staff::{NewStaff, StaffChanges};

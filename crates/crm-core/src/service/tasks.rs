@@ -272,24 +272,16 @@ impl Session {
             None => None,
         };
         let mut others = Vec::new();
-        if scope == EditScope::Series {
-            if let Some(series) = task.series {
-                let scan = Scan::index(TASK_BY_SERIES).prefix(&Key::new().id(series.0));
-                others = self
-                    .collect::<Task>(scan)
-                    .await?
-                    .into_iter()
-                    .filter(|t| t.id != task.id && t.is_open())
-                    .collect();
-            }
-        }
-        if task.due.is_none() && changes.due.is_none() {
-            if let Some(Some(_)) = &changes.recurrence {
-                return Err(Error::invalid(
-                    "recurrence",
-                    "a recurring task needs a due date",
-                ));
-            }
+        if scope == EditScope::Series
+            && let Some(series) = task.series
+        {
+            let scan = Scan::index(TASK_BY_SERIES).prefix(&Key::new().id(series.0));
+            others = self
+                .collect::<Task>(scan)
+                .await?
+                .into_iter()
+                .filter(|t| t.id != task.id && t.is_open())
+                .collect();
         }
         let now = self.now();
         let apply = |t: &mut Task, this: bool| {

@@ -102,7 +102,7 @@ impl Session {
                 item: TimelineItem::Deal(Box::new(d)),
             });
         }
-        entries.sort_by(|a, b| b.at.cmp(&a.at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at));
         if entries.len() <= limit {
             return Ok(TimelinePage {
                 entries,
