@@ -181,6 +181,11 @@ enum Command {
     Settings(commands::settings::SettingsCommand),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(commands::completions::CompletionsArgs),
+    /// Tasks: add, list (yours, today's, a customer's, followed), done, follow.
+    #[command(subcommand)]
+    Task(commands::tasks::TaskCommand),
+    /// The customers whose occasions fall on a date; --send queues their greetings.
+    Greetings(commands::tasks::GreetingsArgs),
 }
 
 fn main() -> ExitCode {
@@ -265,6 +270,8 @@ async fn dispatch(
         Command::Deal(c) => deals::run(ctx, c).await,
         Command::Order(c) => orders::run(ctx, c).await,
         Command::Goal(c) => goals::run(ctx, c).await,
+        Command::Task(c) => commands::tasks::task(ctx, c).await,
+        Command::Greetings(args) => commands::tasks::greetings(ctx, args).await,
         Command::Settings(c) => settings::run(ctx, c).await,
         // Handled above, before the store is opened.
         Command::Init(_) | Command::Demo(_) | Command::Completions(_) => Ok(ExitCode::SUCCESS),

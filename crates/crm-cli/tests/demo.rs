@@ -39,6 +39,10 @@ fn demo_seeds_and_walks_through_the_process() {
         "lost: competitor: پارس‌آفیس",
         "forecast snapshots frozen",
         "The won/lost report of",
+        // The activities story.
+        "reminders sent 1 (a second run: 0); greetings sent 1",
+        "task.reminder: sent",
+        "customer.greeting: sent",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }

@@ -23,6 +23,8 @@
 //! | set sales goals | no | no | yes | yes | no |
 //! | read sales reports and forecasts | no | no | yes | yes | no |
 //! | freeze forecast snapshots | no | no | no | yes | yes |
+//! | work tasks (create, change their own, follow) | yes | yes | yes | yes | yes |
+//! | hand over a leaver's work | no | no | no | yes | no |
 
 use crate::audit::Actor;
 use crate::error::{Error, Result};
@@ -80,6 +82,9 @@ pub enum Permission {
     ReadSalesReports,
     /// Freeze forecast snapshots (the scheduled worker).
     FreezeForecasts,
+    /// Create tasks, change those one is assigned or created (managers: their department's;
+    /// administrators: any), follow tasks; send reminders and greetings (the worker).
+    WorkTasks,
 }
 
 impl Permission {
@@ -110,6 +115,7 @@ impl Permission {
             ManageGoals => "set sales goals",
             ReadSalesReports => "read sales reports and forecasts",
             FreezeForecasts => "freeze forecast snapshots",
+            WorkTasks => "work tasks",
         }
     }
 }
@@ -189,6 +195,7 @@ impl Principal {
                         | CaptureLeads
                         | RecordOrders
                         | FreezeForecasts
+                        | WorkTasks
                 );
             }
             Principal::Staff(s) => s,
@@ -213,6 +220,7 @@ impl Principal {
             CaptureLeads | WorkSales | RecordOrders => !staff.roles.is_empty(),
             ConfigureSales | FreezeForecasts => staff.has_role(Role::Admin),
             ManageGoals | ReadSalesReports => any(&[Role::Manager, Role::Admin]),
+            WorkTasks => !staff.roles.is_empty(),
         }
     }
 }

@@ -112,6 +112,18 @@ typed_id!(
     /// A frozen forecast snapshot.
     ForecastSnapshotId
 );
+typed_id!(
+    /// A task (to-do, call, meeting).
+    TaskId
+);
+typed_id!(
+    /// A planned reminder of a task.
+    ReminderId
+);
+typed_id!(
+    /// A greeting sent to a customer on an occasion.
+    GreetingId
+);
 
 /// Makes UUID v7 ids from the service clock's time and a random generator.
 ///

@@ -9,6 +9,7 @@
 //! - [`template`]: messages rendered per workspace and language (English and Persian shipped).
 
 pub mod access;
+pub mod activity;
 pub mod audit;
 pub mod calendar;
 pub mod channel;

@@ -47,6 +47,30 @@ pub struct WorkspaceSettings {
     /// language cannot be told from their message; `None`: Persian in Iran, else English.
     #[serde(default)]
     pub language: Option<Language>,
+    /// The local hours in which no greeting is sent to customers (`None`: none).
+    #[serde(default)]
+    pub quiet_hours: Option<QuietHours>,
+}
+
+/// A daily span of local time, from `start` up to `end` (across midnight when `end` is not
+/// after `start`), in the workspace's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHours {
+    /// When it begins (included).
+    pub start: chrono::NaiveTime,
+    /// When it ends (excluded).
+    pub end: chrono::NaiveTime,
+}
+
+impl QuietHours {
+    /// Whether local time `at` is within.
+    pub fn contains(&self, at: chrono::NaiveTime) -> bool {
+        if self.start < self.end {
+            self.start <= at && at < self.end
+        } else {
+            at >= self.start || at < self.end
+        }
+    }
 }
 
 /// A URL that receives the workspace's events, signed by the Standard Webhooks scheme.
@@ -116,6 +140,7 @@ impl Default for WorkspaceSettings {
             max_hops: default_max_hops(),
             webhooks: Vec::new(),
             language: None,
+            quiet_hours: None,
         }
     }
 }

@@ -112,6 +112,13 @@ macro_rules! store_conformance_tests {
             bad_sales_input_changes_nothing,
             concurrent_conversion_is_idempotent,
             sales_figures_match_hand_computed,
+            tasks_views_notify_and_check_access,
+            recurring_tasks_edit_one_or_the_series,
+            reminders_go_out_once_per_due_time,
+            greetings_fall_on_their_dates_once_a_year,
+            hand_over_leaves_nothing_with_the_leaver,
+            customer_timeline_pages_newest_first,
+            low_ratings_create_a_follow_up_for_the_manager,
         );
     };
     (@tests $make:path; $($check:ident),* $(,)?) => {

@@ -21,3 +21,4 @@ pub(crate) mod settings;
 pub(crate) mod setup;
 pub(crate) mod show;
 pub(crate) mod staff;
+pub(crate) mod tasks;

@@ -16,6 +16,8 @@ pub(crate) enum StaffCommand {
     Add(StaffAddArgs),
     /// List staff members.
     List(JsonArg),
+    /// Deactivate a staff member, handing their work over to a successor (administrators).
+    Deactivate(crate::commands::tasks::DeactivateArgs),
 }
 
 /// `--json` for a list.
@@ -168,6 +170,9 @@ pub(crate) async fn staff(ctx: &Ctx, command: StaffCommand) -> CliResult<ExitCod
                 ]);
             }
             println!("{t}");
+        }
+        StaffCommand::Deactivate(args) => {
+            return crate::commands::tasks::deactivate(ctx, args).await;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -7,6 +7,7 @@
 //! looks current whenever the demo runs. Seeding writes with buffered durability and flushes
 //! once at the end (durable commits would fsync on every one of some thousands of writes).
 
+mod activities;
 mod cast;
 mod history;
 mod names;
@@ -119,6 +120,7 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
     output_heading("The process, step by step");
     walk::walk(&ctx, &cast, &clock, &dir.join("mail")).await?;
     sales::sales(&ctx, &cast, &clock, now).await?;
+    activities::activities(&ctx, &cast, &clock, now, &dir.join("mail")).await?;
     sled.sync().await?;
 
     output_heading("Try it yourself");

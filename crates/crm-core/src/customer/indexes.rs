@@ -6,7 +6,8 @@ use crate::record::{
 };
 use uuid::Uuid;
 
-// Index version 2: the search tokens hold adjacent words joined and the Latin name.
+// Index version 2: the search tokens hold adjacent words joined and the Latin name; the
+// occasion entries of the activities.
 static KIND: KindSpec = KindSpec::of::<Customer>("customer", 2, 2, Some(&TABLE));
 
 /// Live customers by the search tokens of their name ([`Customer::search_tokens`]).
@@ -43,8 +44,8 @@ impl Entity for Customer {
         Customer::unique_keys(self).map(str::to_owned).collect()
     }
 
-    /// A live customer is listed by each search token, its stage, its owner and each tag; a
-    /// merged one nowhere.
+    /// A live customer is listed by each search token, its stage, its owner, each tag and each
+    /// occasion's date ([`crate::activity::CUSTOMER_BY_OCCASION`]); a merged one nowhere.
     fn index_entries(&self) -> Vec<IndexEntry> {
         if self.is_merged() {
             return Vec::new();
@@ -59,6 +60,7 @@ impl Entity for Customer {
             entries.push(BY_OWNER.entry(Key::new().id(owner.0)));
         }
         entries.extend(self.tags.iter().map(|t| BY_TAG.entry(Key::new().text(t))));
+        entries.extend(crate::activity::occasion_entries(self));
         entries
     }
 }

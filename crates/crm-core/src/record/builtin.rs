@@ -1,6 +1,7 @@
 //! crm-core's own record kinds and indexes.
 
 use super::{Index, RecordKind};
+use crate::activity::{Greeting, Reminder, Succession, Task};
 use crate::audit::AuditEntry;
 use crate::counter::Counter;
 use crate::customer::Customer;
@@ -52,6 +53,14 @@ impl RecordKind {
     pub const GOAL: RecordKind = Goal::KIND;
     /// [`ForecastSnapshot`].
     pub const FORECAST_SNAPSHOT: RecordKind = ForecastSnapshot::KIND;
+    /// [`Task`].
+    pub const TASK: RecordKind = Task::KIND;
+    /// [`Reminder`].
+    pub const REMINDER: RecordKind = Reminder::KIND;
+    /// [`Greeting`].
+    pub const GREETING: RecordKind = Greeting::KIND;
+    /// [`Succession`].
+    pub const SUCCESSION: RecordKind = Succession::KIND;
 
     /// Every kind crm-core declares.
     pub const BUILTIN: &'static [RecordKind] = &[
@@ -74,6 +83,10 @@ impl RecordKind {
         Self::ORDER,
         Self::GOAL,
         Self::FORECAST_SNAPSHOT,
+        Self::TASK,
+        Self::REMINDER,
+        Self::GREETING,
+        Self::SUCCESSION,
     ];
 }
 
@@ -107,6 +120,15 @@ pub const BUILTIN_INDEXES: &[Index] = &[
     crate::sales::ORDER_BY_TIME,
     crate::sales::SNAPSHOT_BY_PERIOD,
     crate::sales::GOAL_BY_PERIOD,
+    crate::activity::TASK_OPEN_BY_ASSIGNEE,
+    crate::activity::TASK_OPEN_BY_DUE,
+    crate::activity::TASK_BY_LINK,
+    crate::activity::TASK_BY_FOLLOWER,
+    crate::activity::TASK_BY_SERIES,
+    crate::activity::REMINDER_PLANNED,
+    crate::activity::REMINDER_BY_TASK,
+    crate::activity::CUSTOMER_BY_OCCASION,
+    crate::activity::GREETING_BY_CUSTOMER,
 ];
 
 #[cfg(test)]

@@ -38,19 +38,32 @@ mod orders;
 mod pipelines;
 mod products;
 mod sales_reports;
+// Activities.
+mod greetings;
+mod hand_over;
+mod recovery;
+mod reminders;
+mod tasks;
+mod timeline;
 
 pub use contacts::ContactInput;
 pub use conversion::{ConversionOutcome, ConvertLead, LeadDeal};
 pub use customers::{CustomerChanges, NewCustomer};
 pub use deals::{DealChanges, MAX_LINES, NewDeal, PipelineItem};
 pub use goals::{GoalProgress, NewGoal};
+pub use greetings::{DueGreeting, GreetingRun};
+pub use hand_over::{HandOver, Successor};
 pub use intake::{InboundMessage, IntakeOutcome, Sender};
 pub use interactions::NewInteraction;
 pub use leads::{LeadCapture, MAX_LEAD_NOTE, MAX_LEAD_NOTES, NewLead};
 pub use orders::NewOrder;
+pub use recovery::LOW_RATING;
+pub use reminders::REMINDERS_PER_RUN;
 pub use reports::{LoadRow, RequestReport, TimeStats};
 pub use service_levels::ServiceLevelReport;
 pub use staff::{NewStaff, StaffChanges};
+pub use tasks::{EditScope, MAX_TASK_FOLLOWERS, NewTask, TaskChanges, TaskDone, TodayTasks};
+pub use timeline::{TimelineEntry, TimelineItem, TimelinePage};
 pub use view::CustomerView;
 pub use web_form::WebForm;
 

@@ -183,22 +183,26 @@ impl Session {
         if let Some(c) = comment {
             limits::text("comment", c, MAX_NOTE)?;
         }
-        self.transition(
-            id,
-            version,
-            RequestAction::Rate,
-            AuditAction::Rated,
-            &rating.to_string(),
-            |s, r| {
-                r.satisfaction = Some(Satisfaction {
-                    rating,
-                    comment: comment.map(str::to_owned),
-                    at: s.now(),
-                });
-                Ok(())
-            },
-        )
-        .await
+        let r = self
+            .transition(
+                id,
+                version,
+                RequestAction::Rate,
+                AuditAction::Rated,
+                &rating.to_string(),
+                |s, r| {
+                    r.satisfaction = Some(Satisfaction {
+                        rating,
+                        comment: comment.map(str::to_owned),
+                        at: s.now(),
+                    });
+                    Ok(())
+                },
+            )
+            .await?;
+        // Service recovery: a low rating creates a follow-up for the manager.
+        self.recover_low_rating(&r).await?;
+        Ok(r)
     }
 }
 

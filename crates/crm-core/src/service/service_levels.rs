@@ -78,6 +78,15 @@ impl Session {
                 &format!("{what} due {due}"),
             );
             self.notify_request(&mut commit, &r, event, &[]).await?;
+            if due <= now && !responding {
+                // Service recovery: a follow-up for the manager, in the same commit.
+                let title = format!(
+                    "Follow up: request #{} breached its resolution target",
+                    r.number
+                );
+                self.recovery_task_into(&mut commit, &r, "breach", title)
+                    .await?;
+            }
             commit.put(r);
             match self.commit(commit).await {
                 Err(e) if e.is_conflict() => {}

@@ -28,6 +28,9 @@ pub struct CustomerView {
     pub recent_deals: Vec<crate::sales::Deal>,
     /// The latest orders (the purchase history), newest first.
     pub recent_orders: Vec<crate::sales::Order>,
+    /// The first page of the timeline (interactions, requests, tasks, deals), newest first;
+    /// older pages: [`Session::customer_timeline`] from `timeline.next_before`.
+    pub timeline: super::TimelinePage,
 }
 
 impl Session {
@@ -49,9 +52,13 @@ impl Session {
         let requests = crate::request::view(self.store(), self.ws, &view, &page).await?;
         let deals = self.customer_deals(customer.id, &page).await?;
         let orders = self.customer_orders(customer.id, &page).await?;
+        let timeline = self
+            .customer_timeline(customer.id, None, RECENT_INTERACTIONS)
+            .await?;
         Ok(CustomerView {
             recent_deals: deals.items,
             recent_orders: orders.items,
+            timeline,
             recent_requests: requests.items,
             customer,
             organisation,

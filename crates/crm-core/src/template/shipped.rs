@@ -57,6 +57,12 @@ static SHIPPED: &[Shipped] = &[
     shipped!("customer.default", "fa", Language::Persian),
     shipped!("default", "en", Language::English),
     shipped!("default", "fa", Language::Persian),
+    shipped!("task.changed", "en", Language::English),
+    shipped!("task.changed", "fa", Language::Persian),
+    shipped!("task.reminder", "en", Language::English),
+    shipped!("task.reminder", "fa", Language::Persian),
+    shipped!("customer.greeting", "en", Language::English),
+    shipped!("customer.greeting", "fa", Language::Persian),
 ];
 
 /// The events with shipped templates, in the order of [`SHIPPED`].
@@ -70,6 +76,9 @@ static EVENTS: &[&str] = &[
     "customer.merged",
     "customer.default",
     "default",
+    "task.changed",
+    "task.reminder",
+    "customer.greeting",
 ];
 
 /// The events that have shipped templates (each in every language of [`Language::ALL`]).

@@ -5,8 +5,10 @@
 //! like on one PostgreSQL database: each outbox message is leased by one of them, and jobs
 //! are safe to run twice.
 
+mod activities;
 mod job;
 
+pub use activities::{GreetingJob, ReminderJob};
 pub use job::{ForecastSnapshotJob, Job, ServiceLevelJob};
 
 use crate::error::Result;

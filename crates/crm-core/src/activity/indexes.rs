@@ -1,0 +1,172 @@
+//! How activities are stored: their kinds (tags 40 to 43), unique keys and indexes (tags 90
+//! to 97).
+
+use super::{Greeting, Reminder, Succession, Task};
+use crate::customer::{Customer, OccasionCalendar};
+use crate::record::{Entity, Index, IndexEntry, Key, KindSpec, RecordKind};
+use crate::sales::day_number;
+use uuid::Uuid;
+
+static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 1, None);
+static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, None);
+static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, None);
+static SUCCESSION: KindSpec = KindSpec::of::<Succession>("succession", 43, 1, None);
+
+/// Open tasks by assignee, due day ([`day_number`], `i64::MAX` when not due), due second
+/// ([`super::Due::seconds`]): one person's open tasks by due date.
+pub const TASK_OPEN_BY_ASSIGNEE: Index = Index::new(Task::KIND, 90, "task_open_by_assignee");
+/// Open tasks with a due date, by due day and second: the workspace's today and overdue.
+pub const TASK_OPEN_BY_DUE: Index = Index::new(Task::KIND, 91, "task_open_by_due");
+/// Tasks by linked record (kind rank, id), creation time.
+pub const TASK_BY_LINK: Index = Index::new(Task::KIND, 92, "task_by_link");
+/// Tasks by follower, creation time.
+pub const TASK_BY_FOLLOWER: Index = Index::new(Task::KIND, 93, "task_by_follower");
+/// Tasks of a recurring series by series id, due day.
+pub const TASK_BY_SERIES: Index = Index::new(Task::KIND, 94, "task_by_series");
+/// Reminders not yet sent, by the time they go out.
+pub const REMINDER_PLANNED: Index = Index::new(Reminder::KIND, 95, "reminder_planned");
+/// Reminders by task.
+pub const REMINDER_BY_TASK: Index = Index::new(Reminder::KIND, 96, "reminder_by_task");
+/// Live customers by each occasion's calendar (0 Gregorian, 1 Jalali), month and day.
+pub const CUSTOMER_BY_OCCASION: Index = Index::new(Customer::KIND, 97, "customer_by_occasion");
+/// Greetings by customer, time.
+pub const GREETING_BY_CUSTOMER: Index = Index::new(Greeting::KIND, 98, "greeting_by_customer");
+
+/// The rank of a calendar in [`CUSTOMER_BY_OCCASION`].
+pub fn calendar_rank(calendar: OccasionCalendar) -> u8 {
+    match calendar {
+        OccasionCalendar::Gregorian => 0,
+        OccasionCalendar::Jalali => 1,
+    }
+}
+
+/// The [`CUSTOMER_BY_OCCASION`] entries of a live customer (one per distinct valid occasion
+/// date).
+pub fn occasion_entries(customer: &Customer) -> Vec<IndexEntry> {
+    let mut keys: Vec<(u8, u8, u8)> = customer
+        .occasions
+        .iter()
+        .filter(|o| o.is_valid())
+        .map(|o| (calendar_rank(o.calendar), o.month, o.day))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter()
+        .map(|(c, m, d)| CUSTOMER_BY_OCCASION.entry(Key::new().u8(c).u8(m).u8(d)))
+        .collect()
+}
+
+impl Entity for Task {
+    const KIND: RecordKind = RecordKind::of(&TASK);
+
+    fn id(&self) -> Uuid {
+        self.id.0
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Its service-recovery key, if it is a follow-up.
+    fn unique_keys(&self) -> Vec<String> {
+        self.recovery.iter().cloned().collect()
+    }
+
+    fn index_entries(&self) -> Vec<IndexEntry> {
+        let mut entries = Vec::new();
+        if self.is_open() {
+            let (day, second) = self
+                .due
+                .map_or((i64::MAX, 0), |d| (day_number(d.date), d.seconds()));
+            entries.push(
+                TASK_OPEN_BY_ASSIGNEE.entry(Key::new().id(self.assignee.0).i64(day).u64(second)),
+            );
+            if self.due.is_some() {
+                entries.push(TASK_OPEN_BY_DUE.entry(Key::new().i64(day).u64(second)));
+            }
+        }
+        if let Some(link) = self.link {
+            entries.push(
+                TASK_BY_LINK.entry(
+                    Key::new()
+                        .u8(link.rank())
+                        .id(link.uuid())
+                        .time(self.created_at),
+                ),
+            );
+        }
+        entries.extend(
+            self.followers
+                .iter()
+                .map(|f| TASK_BY_FOLLOWER.entry(Key::new().id(f.0).time(self.created_at))),
+        );
+        if let Some(series) = self.series {
+            let day = self.due.map_or(i64::MAX, |d| day_number(d.date));
+            entries.push(TASK_BY_SERIES.entry(Key::new().id(series.0).i64(day)));
+        }
+        entries
+    }
+}
+
+impl Entity for Reminder {
+    const KIND: RecordKind = RecordKind::of(&REMINDER);
+
+    fn id(&self) -> Uuid {
+        self.id.0
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// [`Reminder::key`].
+    fn unique_keys(&self) -> Vec<String> {
+        vec![Reminder::key(self.task, self.offset_minutes, self.due_at)]
+    }
+
+    fn index_entries(&self) -> Vec<IndexEntry> {
+        let mut entries = vec![REMINDER_BY_TASK.entry(Key::new().id(self.task.0))];
+        if !self.is_sent() {
+            entries.push(REMINDER_PLANNED.entry(Key::new().time(self.fire_at)));
+        }
+        entries
+    }
+}
+
+impl Entity for Greeting {
+    const KIND: RecordKind = RecordKind::of(&GREETING);
+
+    fn id(&self) -> Uuid {
+        self.id.0
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// [`Greeting::key`].
+    fn unique_keys(&self) -> Vec<String> {
+        vec![Greeting::key(
+            self.customer,
+            &self.occasion,
+            self.calendar,
+            self.year,
+        )]
+    }
+
+    fn index_entries(&self) -> Vec<IndexEntry> {
+        vec![GREETING_BY_CUSTOMER.entry(Key::new().id(self.customer.0).time(self.at))]
+    }
+}
+
+impl Entity for Succession {
+    const KIND: RecordKind = RecordKind::of(&SUCCESSION);
+
+    fn id(&self) -> Uuid {
+        self.leaver.0
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}

@@ -1,0 +1,25 @@
+//! Activities: tasks with followers, due dates, reminders and recurrence; personal occasions
+//! and the greetings sent on them.
+//!
+//! The types are here with the keys they claim; the logic is in [`crate::service`]
+//! ([`crate::Session::create_task`], [`crate::Session::complete_task`],
+//! [`crate::Session::due_greetings`], [`crate::Session::hand_over`], ...). See
+//! `docs/activities.md`.
+
+mod greeting;
+mod indexes;
+mod occasion;
+mod recurrence;
+mod reminder;
+mod task;
+
+pub use greeting::{Greeting, Succession};
+pub use indexes::{
+    CUSTOMER_BY_OCCASION, GREETING_BY_CUSTOMER, REMINDER_BY_TASK, REMINDER_PLANNED,
+    TASK_BY_FOLLOWER, TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE,
+    calendar_rank, occasion_entries,
+};
+pub use occasion::{falls_on_date, keys_on, occasion_year};
+pub use recurrence::{Frequency, MAX_INTERVAL, Recurrence, gregorian_days_in_month};
+pub use reminder::{MAX_OFFSET_MINUTES, MAX_REMINDERS, Reminder};
+pub use task::{Due, Priority, Task, TaskKind, TaskLink, TaskStatus};

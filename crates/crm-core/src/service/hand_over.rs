@@ -1,0 +1,257 @@
+//! Hand-over: deactivating a staff member and moving their work to a successor, in one
+//! audited commit, so nothing is left held by an inactive person.
+
+use super::Session;
+use super::tasks::task_ref;
+use crate::access::Permission;
+use crate::activity::{Succession, TASK_OPEN_BY_ASSIGNEE, Task};
+use crate::audit::AuditAction;
+use crate::customer::Customer;
+use crate::error::{Error, Result};
+use crate::id::{DepartmentId, StaffId};
+use crate::record::{Key, RecordRef};
+use crate::request::{BY_HOLDER, Holder, Request, holder_key};
+use crate::sales::{DEAL_OPEN_BY_OWNER, Deal};
+use crate::staff::{Department, Staff};
+use crate::store::{Commit, Scan, StoreExt};
+
+/// How many sweeps [`Session::hand_over`] makes for work that raced in while it committed.
+const SWEEPS: usize = 5;
+
+/// Who takes over a leaver's work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Successor {
+    /// A person: everything moves to them.
+    Staff(StaffId),
+    /// A department: held requests go to its queue; tasks, customers and deals to its
+    /// manager (a department without one is refused).
+    Department(DepartmentId),
+}
+
+/// What a hand-over moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandOver {
+    /// The staff member, now inactive.
+    pub leaver: StaffId,
+    /// Requests that were in their cartable.
+    pub requests: usize,
+    /// Their open tasks.
+    pub tasks: usize,
+    /// Customers they owned.
+    pub customers: usize,
+    /// Open deals they owned.
+    pub deals: usize,
+}
+
+impl Session {
+    /// Deactivates `leaver` and moves their held requests, open tasks, owned customers and
+    /// open deals to `successor`, in one commit with an audit entry per record. Work that
+    /// raced in while it committed (assigned by a session that saw the leaver still active)
+    /// is swept to the successor in follow-up commits, so that when this returns nothing is
+    /// held by the leaver. Administrators only.
+    ///
+    /// # Errors
+    /// [`Error::Unauthorized`]; [`Error::Invalid`] for oneself, an inactive leaver, a
+    /// successor who is the leaver or inactive, a department without a manager;
+    /// [`Error::Conflict`] when a record changed meanwhile (nothing is written: try again).
+    pub async fn hand_over(&self, leaver: StaffId, successor: Successor) -> Result<HandOver> {
+        self.check(Permission::ManageStaff, None)?;
+        if self.principal.staff_id() == Some(leaver) {
+            return Err(Error::invalid(
+                "staff.active",
+                "you cannot deactivate yourself",
+            ));
+        }
+        let mut staff = self.store().fetch::<Staff>(self.ws, leaver.0).await?;
+        if !staff.active {
+            return Err(Error::invalid("leaver", "already inactive"));
+        }
+        let (holder, person) = match successor {
+            Successor::Staff(s) if s == leaver => {
+                return Err(Error::invalid(
+                    "successor",
+                    "the leaver cannot succeed themselves",
+                ));
+            }
+            Successor::Staff(s) => {
+                let s = self
+                    .active_staff(s)
+                    .await
+                    .map_err(|_| Error::invalid("successor", "no active staff member"))?;
+                (Holder::Staff(s.id), s.id)
+            }
+            Successor::Department(d) => {
+                let dept = self.store().fetch::<Department>(self.ws, d.0).await?;
+                let manager = dept
+                    .manager
+                    .filter(|m| *m != leaver)
+                    .ok_or_else(|| Error::invalid("successor", "the department has no manager"))?;
+                let manager = self
+                    .active_staff(manager)
+                    .await
+                    .map_err(|_| Error::invalid("successor", "its manager is inactive"))?;
+                (Holder::Department(d), manager.id)
+            }
+        };
+        let now = self.now();
+        staff.active = false;
+        staff.version += 1;
+        staff.updated_at = now;
+        let mut commit = Commit::new();
+        commit.put(staff.clone());
+        commit.put(Succession {
+            leaver,
+            version: 1,
+            successor: person,
+            at: now,
+        });
+        self.audit(
+            &mut commit,
+            AuditAction::Updated,
+            RecordRef::to::<Staff>(leaver.0),
+            &format!("deactivated; work handed over to {}", describe(successor)),
+        );
+        let mut report = self.move_work(&mut commit, leaver, &holder, person).await?;
+        report.leaver = leaver;
+        self.commit(commit).await?;
+        for _ in 0..SWEEPS {
+            let mut commit = Commit::new();
+            let more = self.move_work(&mut commit, leaver, &holder, person).await?;
+            if commit.is_empty() {
+                break;
+            }
+            match self.commit(commit).await {
+                Ok(()) => {
+                    report.requests += more.requests;
+                    report.tasks += more.tasks;
+                    report.customers += more.customers;
+                    report.deals += more.deals;
+                }
+                Err(Error::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
+    }
+
+    /// After a commit that gave `task` to its assignee: when the assignee was handed over
+    /// meanwhile (the session saw them active, the hand-over committed first), moves the task
+    /// on to their successor, so nothing stays with an inactive person.
+    pub(super) async fn follow_succession(&self, task: Task) -> Result<Task> {
+        let Some(succession) = self
+            .store()
+            .load::<Succession>(self.ws, task.assignee.0)
+            .await?
+        else {
+            return Ok(task);
+        };
+        super::retry_on_conflict(super::RetryOn::StaleVersion, || async {
+            let mut t = self.store().fetch::<Task>(self.ws, task.id.0).await?;
+            if t.assignee != succession.leaver || !t.is_open() {
+                return Ok(t);
+            }
+            t.assignee = succession.successor;
+            t.version += 1;
+            t.updated_at = self.now();
+            let mut commit = Commit::new();
+            commit.put(t.clone());
+            self.audit(
+                &mut commit,
+                AuditAction::Updated,
+                task_ref(t.id),
+                &format!("handed over from {}", succession.leaver),
+            );
+            self.commit(commit).await?;
+            Ok(t)
+        })
+        .await
+    }
+
+    /// Adds to `commit` the moves of everything `leaver` holds to `holder` (requests) and
+    /// `person` (the rest).
+    async fn move_work(
+        &self,
+        commit: &mut Commit,
+        leaver: StaffId,
+        holder: &Holder,
+        person: StaffId,
+    ) -> Result<HandOver> {
+        let now = self.now();
+        let mut report = HandOver {
+            leaver,
+            requests: 0,
+            tasks: 0,
+            customers: 0,
+            deals: 0,
+        };
+        let detail = format!("handed over from {leaver}");
+        let requests = Scan::index(BY_HOLDER).prefix(&holder_key(&Holder::Staff(leaver)));
+        for mut r in self.collect::<Request>(requests).await? {
+            r.holder = *holder;
+            r.version += 1;
+            r.updated_at = now;
+            let id = r.id;
+            commit.put(r);
+            self.audit(
+                commit,
+                AuditAction::Referred,
+                RecordRef::to::<Request>(id.0),
+                &detail,
+            );
+            report.requests += 1;
+        }
+        let tasks = Scan::index(TASK_OPEN_BY_ASSIGNEE).prefix(&Key::new().id(leaver.0));
+        for mut t in self.collect::<Task>(tasks).await? {
+            t.assignee = person;
+            t.version += 1;
+            t.updated_at = now;
+            commit.put(t.clone());
+            self.audit(commit, AuditAction::Updated, task_ref(t.id), &detail);
+            report.tasks += 1;
+        }
+        let customers = Scan::index(crate::customer::BY_OWNER).prefix(&Key::new().id(leaver.0));
+        for mut c in self.collect::<Customer>(customers).await? {
+            c.owner = Some(person);
+            c.version += 1;
+            c.updated_at = now;
+            let id = c.id;
+            commit.put(c);
+            self.audit(
+                commit,
+                AuditAction::Updated,
+                RecordRef::to::<Customer>(id.0),
+                &detail,
+            );
+            report.customers += 1;
+        }
+        let deals = Scan::index(DEAL_OPEN_BY_OWNER).prefix(&Key::new().id(leaver.0));
+        let department = self
+            .store()
+            .load::<Staff>(self.ws, person.0)
+            .await?
+            .and_then(|s| s.department);
+        for mut d in self.collect::<Deal>(deals).await? {
+            d.owner = person;
+            d.department = department;
+            d.version += 1;
+            d.updated_at = now;
+            let id = d.id;
+            commit.put(d);
+            self.audit(
+                commit,
+                AuditAction::Updated,
+                RecordRef::to::<Deal>(id.0),
+                &detail,
+            );
+            report.deals += 1;
+        }
+        Ok(report)
+    }
+}
+
+fn describe(successor: Successor) -> String {
+    match successor {
+        Successor::Staff(s) => format!("staff {s}"),
+        Successor::Department(d) => format!("department {d}"),
+    }
+}

@@ -1,0 +1,785 @@
+//! Activities on every store: tasks and their views, notifications of followers, recurring
+//! tasks (one occurrence or the series), reminders exactly once, greetings on their dates
+//! once a year, hand-over under concurrent work, the customer's timeline.
+
+use super::{assert_invalid, assert_unauthorized, audit_count};
+use crate::support::Desk;
+use chrono::{Duration, NaiveDate, NaiveTime};
+use crm_core::activity::{
+    Due, Frequency, Priority, Recurrence, Task, TaskKind, TaskLink, TaskStatus,
+};
+use crm_core::calendar::JalaliDate;
+use crm_core::channel::Channel;
+use crm_core::clock::Clock;
+use crm_core::customer::{ContactKind, CustomerFilter, Occasion, OccasionCalendar, OccasionKind};
+use crm_core::id::StaffId;
+use crm_core::interaction::Direction;
+use crm_core::outbox::{OutboxMessage, Purpose, Recipient};
+use crm_core::service::{
+    EditScope, NewCustomer, NewInteraction, NewTask, Successor, TaskChanges, TimelineItem,
+};
+use crm_core::store::{PageRequest, Store};
+use crm_core::workspace::QuietHours;
+use crm_core::{Error, Session};
+use std::sync::Arc;
+
+fn me(s: &Session) -> StaffId {
+    s.principal().staff_id().unwrap()
+}
+
+fn today(desk: &Desk) -> NaiveDate {
+    let tz = desk.workspace.settings.sla.calendar.tz;
+    desk.clock.now().with_timezone(&tz).date_naive()
+}
+
+async fn messages(desk: &Desk, id: uuid::Uuid, event: &str) -> Vec<OutboxMessage> {
+    desk.admin
+        .deliveries(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.notification.event == event)
+        .collect()
+}
+
+fn to_staff(m: &OutboxMessage) -> StaffId {
+    match &m.notification.recipient {
+        Recipient::Staff { staff } => *staff,
+        other => panic!("not to staff: {other:?}"),
+    }
+}
+
+/// Tasks: creating, the views (my open tasks by due date, today's and overdue in the
+/// workspace's time zone, a customer's, the ones I follow), notifications of the assignee
+/// and followers but not the actor, access, audit, and bad input changing nothing.
+pub async fn tasks_views_notify_and_check_access(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Tasks").await;
+    let agent = me(&desk.agent);
+    let agent2 = me(&desk.agent2);
+    let manager = me(&desk.manager);
+    let customer = desk
+        .officer
+        .create_customer(NewCustomer::person("سارا", "کریمی"))
+        .await
+        .unwrap();
+    let day = today(&desk);
+    let new = |title: &str, due: Option<Due>| {
+        let mut t = NewTask::new(TaskKind::Call, title);
+        t.due = due;
+        t.link = Some(TaskLink::Customer(customer.id));
+        t
+    };
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+    let overdue = desk
+        .agent
+        .create_task(new("overdue", Some(Due::on(day - Duration::days(2)))))
+        .await
+        .unwrap();
+    let later_today = desk
+        .agent
+        .create_task(new("later today", Some(Due::at(day, nine))))
+        .await
+        .unwrap();
+    let today_any = desk
+        .agent
+        .create_task(new("today", Some(Due::on(day))))
+        .await
+        .unwrap();
+    let tomorrow = desk
+        .agent
+        .create_task(new("tomorrow", Some(Due::on(day + Duration::days(1)))))
+        .await
+        .unwrap();
+    let mut followed = new("undated, followed", None);
+    followed.followers.insert(agent2);
+    followed.priority = Priority::High;
+    let undated = desk.agent.create_task(followed).await.unwrap();
+    // Someone else's task, assigned by the manager: the agent is told, the manager is not.
+    let mut for_agent = NewTask::new(TaskKind::Meeting, "from the manager");
+    for_agent.assignee = Some(agent);
+    let assigned = desk.manager.create_task(for_agent).await.unwrap();
+    let told = messages(&desk, assigned.id.0, "task.changed").await;
+    assert_eq!(told.iter().map(to_staff).collect::<Vec<_>>(), vec![agent]);
+    assert!(
+        messages(&desk, overdue.id.0, "task.changed")
+            .await
+            .is_empty()
+    );
+    // The follower was told of the creation.
+    let told = messages(&desk, undated.id.0, "task.changed").await;
+    assert_eq!(told.iter().map(to_staff).collect::<Vec<_>>(), vec![agent2]);
+
+    let page = PageRequest::first(50);
+    let mine = desk.agent.open_tasks(agent, &page).await.unwrap();
+    let titles: Vec<&str> = mine.items.iter().map(|t| t.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec![
+            "overdue",
+            "today",
+            "later today",
+            "tomorrow",
+            "undated, followed",
+            "from the manager"
+        ],
+        "by due date, those due on the date only first"
+    );
+    assert_eq!(mine.items.len(), 6);
+    let now = desk.agent.tasks_today(Some(agent), 10).await.unwrap();
+    assert_eq!(now.today, day);
+    assert_eq!(
+        now.overdue.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![overdue.id]
+    );
+    assert_eq!(
+        now.due_today.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![today_any.id, later_today.id]
+    );
+    assert!(!now.more_overdue);
+    let everyone = desk.manager.tasks_today(None, 10).await.unwrap();
+    assert_eq!(everyone.due_today.len(), 2);
+    assert_unauthorized(desk.agent.tasks_today(None, 10).await);
+    assert_unauthorized(desk.agent2.open_tasks(agent, &page).await);
+    let of_customer = desk
+        .officer
+        .tasks_of(TaskLink::Customer(customer.id), &page)
+        .await
+        .unwrap();
+    assert_eq!(of_customer.items.len(), 5);
+    assert_eq!(of_customer.items[0].id, undated.id, "newest first");
+    let following = desk.agent2.followed_tasks(agent2, &page).await.unwrap();
+    assert_eq!(
+        following.items.iter().map(|t| t.id).collect::<Vec<_>>(),
+        vec![undated.id]
+    );
+
+    // Changes tell the assignee and followers, except whoever made them.
+    let changes = TaskChanges {
+        due: Some(Some(Due::on(day + Duration::days(3)))),
+        ..TaskChanges::default()
+    };
+    let moved = desk
+        .agent
+        .update_task(undated.id, undated.version, changes, EditScope::Occurrence)
+        .await
+        .unwrap();
+    let told = messages(&desk, undated.id.0, "task.changed").await;
+    assert_eq!(told.len(), 2);
+    assert!(told.iter().all(|m| to_staff(m) == agent2));
+    // The manager follows it; the agent completes it: both others are told.
+    let moved = desk
+        .manager
+        .follow_task(moved.id, moved.version, manager, true)
+        .await
+        .unwrap();
+    let done = desk
+        .agent
+        .complete_task(moved.id, moved.version)
+        .await
+        .unwrap();
+    assert_eq!(done.task.status, TaskStatus::Done);
+    assert!(done.next.is_none());
+    let told = messages(&desk, undated.id.0, "task.changed").await;
+    let last: Vec<StaffId> = told[2..].iter().map(to_staff).collect();
+    assert_eq!(last.len(), 2);
+    assert!(last.contains(&agent2) && last.contains(&manager));
+    let mine = desk.agent.open_tasks(agent, &page).await.unwrap();
+    assert_eq!(mine.items.len(), 5, "a done task leaves the open list");
+
+    // Access: another agent may not change it; the department-less manager may not either.
+    assert_unauthorized(
+        desk.agent2
+            .complete_task(tomorrow.id, tomorrow.version)
+            .await,
+    );
+    assert_unauthorized(
+        desk.agent2
+            .follow_task(tomorrow.id, tomorrow.version, agent, true)
+            .await,
+    );
+    // Bad input changes nothing.
+    let audits = audit_count(&desk.admin).await;
+    assert_invalid(
+        desk.agent
+            .create_task(NewTask::new(TaskKind::ToDo, "  "))
+            .await,
+        Some("title"),
+    );
+    let mut bad = NewTask::new(TaskKind::ToDo, "remind");
+    bad.reminders.insert(999_999);
+    assert_invalid(desk.agent.create_task(bad).await, Some("reminders"));
+    let mut bad = NewTask::new(TaskKind::ToDo, "repeat");
+    bad.recurrence = Some(Recurrence {
+        frequency: Frequency::Daily,
+        interval: 1,
+        calendar: OccasionCalendar::Gregorian,
+        until: None,
+    });
+    assert_invalid(desk.agent.create_task(bad).await, Some("recurrence"));
+    let mut bad = NewTask::new(TaskKind::ToDo, "linked");
+    bad.link = Some(TaskLink::Customer(crm_core::id::CustomerId(
+        uuid::Uuid::nil(),
+    )));
+    assert_invalid(desk.agent.create_task(bad).await, Some("link"));
+    assert_invalid(
+        desk.agent
+            .complete_task(done.task.id, done.task.version)
+            .await,
+        Some("task.status"),
+    );
+    assert!(matches!(
+        desk.agent.complete_task(tomorrow.id, 99).await,
+        Err(Error::Conflict(_))
+    ));
+    assert_eq!(audit_count(&desk.admin).await, audits);
+    let still = desk.agent.task(tomorrow.id).await.unwrap();
+    assert_eq!(still, tomorrow);
+}
+
+/// A recurring task: completing an occurrence creates the next on the rule's date (the last
+/// day of every Jalali month, Esfand 29 in a common year); editing one occurrence leaves the
+/// others; editing the series changes every open one; cancelling the series ends it.
+pub async fn recurring_tasks_edit_one_or_the_series(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Recurring").await;
+    let agent = me(&desk.agent);
+    let first = JalaliDate::new(1404, 11, 30).unwrap().to_gregorian();
+    let mut new = NewTask::new(TaskKind::ToDo, "month-end report");
+    new.due = Some(Due::on(first));
+    new.recurrence = Some(Recurrence {
+        frequency: Frequency::MonthlyLastDay,
+        interval: 1,
+        calendar: OccasionCalendar::Jalali,
+        until: None,
+    });
+    let task = desk.agent.create_task(new).await.unwrap();
+    assert_eq!(task.series, Some(task.id));
+    let done = desk
+        .agent
+        .complete_task(task.id, task.version)
+        .await
+        .unwrap();
+    let next = done.next.expect("the next occurrence");
+    assert_eq!(
+        JalaliDate::from_gregorian(next.due.unwrap().date),
+        JalaliDate::new(1404, 12, 29).unwrap()
+    );
+    assert_eq!(next.series, Some(task.id));
+    let done = desk
+        .agent
+        .complete_task(next.id, next.version)
+        .await
+        .unwrap();
+    let third = done.next.expect("the third occurrence");
+    assert_eq!(
+        JalaliDate::from_gregorian(third.due.unwrap().date),
+        JalaliDate::new(1405, 1, 31).unwrap()
+    );
+    // One occurrence: its title only.
+    let one = desk
+        .agent
+        .update_task(
+            third.id,
+            third.version,
+            TaskChanges {
+                title: Some("Farvardin report".into()),
+                ..TaskChanges::default()
+            },
+            EditScope::Occurrence,
+        )
+        .await
+        .unwrap();
+    assert_eq!(one.title, "Farvardin report");
+    // A rule change needs the series scope.
+    assert_invalid(
+        desk.agent
+            .update_task(
+                one.id,
+                one.version,
+                TaskChanges {
+                    recurrence: Some(None),
+                    ..TaskChanges::default()
+                },
+                EditScope::Occurrence,
+            )
+            .await,
+        Some("recurrence"),
+    );
+    // The series: priority for every open occurrence.
+    let series = desk
+        .agent
+        .update_task(
+            one.id,
+            one.version,
+            TaskChanges {
+                priority: Some(Priority::High),
+                ..TaskChanges::default()
+            },
+            EditScope::Series,
+        )
+        .await
+        .unwrap();
+    assert_eq!(series.priority, Priority::High);
+    let closed = desk.agent.task(task.id).await.unwrap();
+    assert_eq!(
+        closed.priority,
+        Priority::Normal,
+        "closed occurrences keep theirs"
+    );
+    let cancelled = desk
+        .agent
+        .cancel_task(series.id, series.version, EditScope::Series)
+        .await
+        .unwrap();
+    assert_eq!(cancelled.status, TaskStatus::Cancelled);
+    let open = desk
+        .agent
+        .open_tasks(agent, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(open.items.is_empty());
+}
+
+/// Reminders go out through the outbox once per task and offset, however many senders run
+/// at once; moving the due time plans them again; completing the task drops them.
+pub async fn reminders_go_out_once_per_due_time(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Reminders").await;
+    let agent = me(&desk.agent);
+    let tz = desk.workspace.settings.sla.calendar.tz;
+    let local = desk.clock.now().with_timezone(&tz).naive_local() + Duration::hours(2);
+    let mut new = NewTask::new(TaskKind::Call, "call back");
+    new.due = Some(Due::at(local.date(), local.time()));
+    new.reminders = [60, 30].into_iter().collect();
+    let task = desk
+        .manager
+        .create_task(NewTask {
+            assignee: Some(agent),
+            ..new
+        })
+        .await
+        .unwrap();
+    let worker = desk
+        .crm
+        .system_session(desk.workspace.id, "worker")
+        .await
+        .unwrap();
+    assert_eq!(worker.send_due_reminders().await.unwrap(), 0, "not yet");
+    desk.tick(61);
+    let (a, b) = tokio::join!(worker.send_due_reminders(), worker.send_due_reminders());
+    assert_eq!(a.unwrap() + b.unwrap(), 1, "the 60-minute one, once");
+    assert_eq!(worker.send_due_reminders().await.unwrap(), 0);
+    let sent = messages(&desk, task.id.0, "task.reminder").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(to_staff(&sent[0]), agent);
+    // The due time moves an hour later: both reminders are planned again for it.
+    let later = local + Duration::hours(1);
+    let task = desk.agent.task(task.id).await.unwrap();
+    let task = desk
+        .agent
+        .update_task(
+            task.id,
+            task.version,
+            TaskChanges {
+                due: Some(Some(Due::at(later.date(), later.time()))),
+                ..TaskChanges::default()
+            },
+            EditScope::Occurrence,
+        )
+        .await
+        .unwrap();
+    assert_eq!(worker.send_due_reminders().await.unwrap(), 0);
+    desk.tick(60);
+    assert_eq!(worker.send_due_reminders().await.unwrap(), 1);
+    desk.tick(30);
+    assert_eq!(worker.send_due_reminders().await.unwrap(), 1);
+    assert_eq!(messages(&desk, task.id.0, "task.reminder").await.len(), 3);
+    // Another task completed before its reminder: nothing goes out.
+    let mut new = NewTask::new(TaskKind::ToDo, "done early");
+    let soon = desk.clock.now().with_timezone(&tz).naive_local() + Duration::hours(1);
+    new.due = Some(Due::at(soon.date(), soon.time()));
+    new.reminders = [10].into_iter().collect();
+    let early = desk.agent.create_task(new).await.unwrap();
+    desk.agent
+        .complete_task(early.id, early.version)
+        .await
+        .unwrap();
+    desk.tick(55);
+    assert_eq!(worker.send_due_reminders().await.unwrap(), 0);
+    assert!(
+        messages(&desk, early.id.0, "task.reminder")
+            .await
+            .is_empty()
+    );
+}
+
+fn occasion(kind: OccasionKind, calendar: OccasionCalendar, month: u8, day: u8) -> Occasion {
+    Occasion {
+        kind,
+        calendar,
+        month,
+        day,
+        year: None,
+    }
+}
+
+/// `due_greetings` finds Jalali occasions on their Jalali date and Gregorian ones on their
+/// Gregorian date (Esfand 30 on Esfand 29, February 29 on February 28 in common years),
+/// narrowed by a filter; sending greets each once a year, only with consent, not in quiet
+/// hours.
+pub async fn greetings_fall_on_their_dates_once_a_year(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Greetings").await;
+    let mk = |name: &str, email: &str, occasions: Vec<Occasion>, consent: bool| {
+        let mut new = NewCustomer::person(name, "Test").contact(ContactKind::Email, email);
+        new.occasions = occasions;
+        if consent {
+            new.consent = vec![(Channel::Email, true)];
+        }
+        new
+    };
+    use OccasionCalendar::{Gregorian, Jalali};
+    let nowruz = mk(
+        "Nowruz",
+        "n@example.com",
+        vec![occasion(OccasionKind::Birthday, Jalali, 1, 1)],
+        true,
+    );
+    let nowruz = desk
+        .officer
+        .create_customer(nowruz.tag("vip"))
+        .await
+        .unwrap();
+    let march = desk
+        .officer
+        .create_customer(mk(
+            "March",
+            "m@example.com",
+            vec![occasion(OccasionKind::Anniversary, Gregorian, 3, 21)],
+            false,
+        ))
+        .await
+        .unwrap();
+    let esfand = desk
+        .officer
+        .create_customer(mk(
+            "Esfand",
+            "e@example.com",
+            vec![occasion(OccasionKind::Birthday, Jalali, 12, 30)],
+            true,
+        ))
+        .await
+        .unwrap();
+    let leap = desk
+        .officer
+        .create_customer(mk(
+            "Leap",
+            "l@example.com",
+            vec![occasion(OccasionKind::Birthday, Gregorian, 2, 29)],
+            true,
+        ))
+        .await
+        .unwrap();
+    let all = CustomerFilter::default();
+    // 1405-01-01 is 2026-03-21: the Jalali and the Gregorian occasion.
+    let day = JalaliDate::new(1405, 1, 1).unwrap().to_gregorian();
+    let due = desk.officer.due_greetings(day, &all).await.unwrap();
+    let mut ids: Vec<_> = due.iter().map(|g| g.customer.id).collect();
+    ids.sort();
+    let mut want = vec![nowruz.id, march.id];
+    want.sort();
+    assert_eq!(ids, want);
+    let vip = CustomerFilter {
+        tag: Some("vip".into()),
+        ..CustomerFilter::default()
+    };
+    let due = desk.officer.due_greetings(day, &vip).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].customer.id, nowruz.id);
+    // Esfand 30 in the common year 1404 falls on Esfand 29; in the leap year 1403 not.
+    let common = JalaliDate::new(1404, 12, 29).unwrap().to_gregorian();
+    let ids: Vec<_> = desk
+        .officer
+        .due_greetings(common, &all)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.customer.id)
+        .collect();
+    assert_eq!(ids, vec![esfand.id]);
+    let leap_year = JalaliDate::new(1403, 12, 29).unwrap().to_gregorian();
+    assert!(
+        desk.officer
+            .due_greetings(leap_year, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // February 29 on February 28 in 2027, not in 2028.
+    let feb28 = NaiveDate::from_ymd_opt(2027, 2, 28).unwrap();
+    let ids: Vec<_> = desk
+        .officer
+        .due_greetings(feb28, &all)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.customer.id)
+        .collect();
+    assert_eq!(ids, vec![leap.id]);
+    let feb28_leap = NaiveDate::from_ymd_opt(2028, 2, 28).unwrap();
+    assert!(
+        desk.officer
+            .due_greetings(feb28_leap, &all)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Sending: once a year, with consent.
+    let worker = desk
+        .crm
+        .system_session(desk.workspace.id, "worker")
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        worker.send_greetings(day, &all),
+        worker.send_greetings(day, &all)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, 1, "{a:?} {b:?}");
+    assert_eq!(a.without_consent, 1);
+    let again = worker.send_greetings(day, &all).await.unwrap();
+    assert_eq!((again.sent, again.already_sent), (0, 1));
+    let sent = messages(&desk, nowruz.id.0, "customer.greeting").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].notification.purpose, Purpose::Service);
+    assert!(sent[0].notification.body.contains("Nowruz"));
+    assert!(
+        messages(&desk, march.id.0, "customer.greeting")
+            .await
+            .is_empty()
+    );
+    // Quiet hours: nothing goes out.
+    let mut settings = desk.admin.settings().await.unwrap();
+    let local = desk
+        .clock
+        .now()
+        .with_timezone(&desk.workspace.settings.sla.calendar.tz)
+        .time();
+    settings.quiet_hours = Some(QuietHours {
+        start: local - Duration::hours(1),
+        end: local + Duration::hours(1),
+    });
+    desk.admin.update_settings(settings).await.unwrap();
+    let quiet = worker.send_greetings(common, &all).await.unwrap();
+    assert!(quiet.quiet);
+    assert_eq!(quiet.sent, 0);
+    assert!(
+        messages(&desk, esfand.id.0, "customer.greeting")
+            .await
+            .is_empty()
+    );
+}
+
+/// Deactivating a staff member with a successor moves their held requests, open tasks,
+/// owned customers and open deals in one audited step; work assigned to them concurrently
+/// is swept too, so nothing is left held by the inactive person.
+pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Leaver").await;
+    let agent = me(&desk.agent);
+    let agent2 = me(&desk.agent2);
+    let mut owned = NewCustomer::person("Owned", "Customer");
+    owned.owner = Some(agent);
+    let customer = desk.officer.create_customer(owned).await.unwrap();
+    for i in 0..5 {
+        let mut t = NewTask::new(TaskKind::ToDo, &format!("task {i}"));
+        t.assignee = Some(agent);
+        desk.manager.create_task(t).await.unwrap();
+    }
+    // Concurrent work: the manager keeps assigning tasks to the agent while the admin hands
+    // over; assignments made once the agent is inactive are refused.
+    let manager = desk.manager.clone();
+    let racer = tokio::spawn(async move {
+        let mut made = 0;
+        for i in 0..30 {
+            let mut t = NewTask::new(TaskKind::ToDo, &format!("racing {i}"));
+            t.assignee = Some(agent);
+            if manager.create_task(t).await.is_ok() {
+                made += 1;
+            }
+            tokio::task::yield_now().await;
+        }
+        made
+    });
+    tokio::task::yield_now().await;
+    let report = desk
+        .admin
+        .hand_over(agent, Successor::Staff(agent2))
+        .await
+        .unwrap();
+    let made = racer.await.unwrap();
+    assert!(report.tasks >= 5);
+    assert_eq!(report.customers, 1);
+    // A racer that saw the agent active and committed after the hand-over moved its task on.
+    let page = PageRequest::first(200);
+    let left = desk.admin.open_tasks(agent, &page).await.unwrap();
+    assert!(
+        left.items.is_empty(),
+        "{} left with the leaver",
+        left.items.len()
+    );
+    let moved = desk.admin.open_tasks(agent2, &page).await.unwrap();
+    assert_eq!(moved.items.len(), 5 + made);
+    assert!(moved.items.iter().all(|t: &Task| t.assignee == agent2));
+    let customer = desk.officer.customer(customer.id).await.unwrap();
+    assert_eq!(customer.owner, Some(agent2));
+    // The leaver is inactive; a second hand-over is refused.
+    assert!(desk.crm.session(desk.workspace.id, agent).await.is_err());
+    assert_invalid(
+        desk.admin.hand_over(agent, Successor::Staff(agent2)).await,
+        Some("leaver"),
+    );
+    assert_unauthorized(
+        desk.manager
+            .hand_over(agent2, Successor::Staff(me(&desk.manager)))
+            .await,
+    );
+}
+
+/// The timeline: interactions, requests, tasks and deals of a customer, newest first, in
+/// pages that neither skip nor repeat.
+pub async fn customer_timeline_pages_newest_first(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Timeline").await;
+    let customer = desk
+        .officer
+        .create_customer(NewCustomer::person("Time", "Line"))
+        .await
+        .unwrap();
+    let mut made = Vec::new();
+    for i in 0..4 {
+        desk.tick(1);
+        let interaction = desk
+            .officer
+            .record_interaction(NewInteraction::new(
+                customer.id,
+                Channel::PhoneCall,
+                Direction::Inbound,
+                &format!("note {i}"),
+            ))
+            .await
+            .unwrap();
+        made.push(interaction.id.0);
+        desk.tick(1);
+        let mut t = NewTask::new(TaskKind::Call, &format!("call {i}"));
+        t.link = Some(TaskLink::Customer(customer.id));
+        made.push(desk.officer.create_task(t).await.unwrap().id.0);
+    }
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let page = desk
+            .officer
+            .customer_timeline(customer.id, before, 3)
+            .await
+            .unwrap();
+        assert!(page.entries.windows(2).all(|w| w[0].at >= w[1].at));
+        for e in &page.entries {
+            seen.push(match &e.item {
+                TimelineItem::Interaction(i) => i.id.0,
+                TimelineItem::Task(t) => t.id.0,
+                TimelineItem::Request(r) => r.id.0,
+                TimelineItem::Deal(d) => d.id.0,
+            });
+        }
+        match page.next_before {
+            Some(b) => before = Some(b),
+            None => break,
+        }
+    }
+    made.reverse();
+    assert_eq!(seen, made);
+    let view = desk.officer.customer_view(customer.id).await.unwrap();
+    assert_eq!(view.timeline.entries.len(), 8);
+}
+
+/// Service recovery: a rating of 1 or 2 creates one high-priority follow-up task for the
+/// manager of the request's department, linked to the request; a good rating does not.
+pub async fn low_ratings_create_a_follow_up_for_the_manager(store: &Arc<dyn Store>) {
+    use crm_core::request::Holder;
+    use crm_core::service::{InboundMessage, Sender, StaffChanges};
+    let desk = Desk::open(store, "Recovery").await;
+    let ws = desk.workspace.id;
+    let manager = me(&desk.manager);
+    let billing = desk
+        .admin
+        .create_department("Billing", Some(manager))
+        .await
+        .unwrap();
+    let agent_id = me(&desk.agent);
+    let staff: crm_core::staff::Staff =
+        crm_core::store::StoreExt::fetch(store.as_ref(), ws, agent_id.0)
+            .await
+            .unwrap();
+    desk.admin
+        .update_staff(
+            agent_id,
+            staff.version,
+            StaffChanges {
+                department: Some(Some(billing.id)),
+                ..StaffChanges::default()
+            },
+        )
+        .await
+        .unwrap();
+    let agent = desk.crm.session(ws, agent_id).await.unwrap();
+    let intake = desk.crm.system_session(ws, "channels").await.unwrap();
+    let page = PageRequest::first(10);
+    let mut rated = Vec::new();
+    for (i, rating) in [1u8, 4].into_iter().enumerate() {
+        let mail = InboundMessage::new(
+            Channel::Email,
+            &format!("<r{i}@example.com>"),
+            Sender {
+                email: Some(format!("c{i}@example.com")),
+                ..Default::default()
+            },
+            "The invoice is wrong",
+        )
+        .subject("Invoice");
+        let r = intake.intake(mail).await.unwrap().request;
+        let r = desk
+            .officer
+            .refer(r.id, r.version, Holder::Department(billing.id), "please")
+            .await
+            .unwrap();
+        let r = agent.take(r.id, r.version).await.unwrap();
+        let r = agent.resolve(r.id, r.version, "fixed").await.unwrap();
+        let r = desk.officer.approve(r.id, r.version, "").await.unwrap();
+        let r = desk.officer.reply(r.id, r.version, None).await.unwrap();
+        let r = intake.rate(r.id, r.version, rating, None).await.unwrap();
+        rated.push(r);
+    }
+    let low = desk
+        .manager
+        .tasks_of(TaskLink::Request(rated[0].id), &page)
+        .await
+        .unwrap();
+    assert_eq!(low.items.len(), 1);
+    let task = &low.items[0];
+    assert_eq!(task.assignee, manager);
+    assert_eq!(task.priority, Priority::High);
+    assert!(task.is_open());
+    let good = desk
+        .manager
+        .tasks_of(TaskLink::Request(rated[1].id), &page)
+        .await
+        .unwrap();
+    assert!(good.items.is_empty());
+    // Rated low again: still one follow-up.
+    let r = &rated[0];
+    let again = intake.rate(r.id, r.version, 2, None).await.unwrap();
+    assert_eq!(again.satisfaction.map(|s| s.rating), Some(2));
+    let low = desk
+        .manager
+        .tasks_of(TaskLink::Request(r.id), &page)
+        .await
+        .unwrap();
+    assert_eq!(low.items.len(), 1);
+}
