@@ -24,7 +24,7 @@ mod text;
 
 pub use email::normalize_email;
 pub use handle::normalize_handle;
-pub use name_match::{MAX_JOINED_WORDS, name_tokens, tokens_match};
+pub use name_match::{MAX_JOINED_WORDS, name_tokens, query_tokens, tokens_match};
 pub use phone::{Region, normalize_phone};
 pub use text::{normalize_text, search_tokens};
 

@@ -12,7 +12,7 @@ use crate::customer::{
 use crate::error::{Conflict, Error, Result};
 use crate::id::{CustomerId, StaffId};
 use crate::limits::{self, MAX_FIELD_NAME, MAX_FIELD_TEXT, MAX_FIELDS, MAX_LABEL, MAX_NAME};
-use crate::normalize::{normalize_text, search_tokens};
+use crate::normalize::normalize_text;
 use crate::record::RecordKind;
 use crate::record::RecordRef;
 use crate::store::{Commit, Page, PageRequest, StoreExt};
@@ -300,7 +300,7 @@ impl Session {
                 next: None,
             });
         }
-        let tokens = search_tokens(query);
+        let tokens = crate::normalize::query_tokens(query);
         if tokens.is_empty() {
             return Err(Error::invalid("query", "no word to search for"));
         }
