@@ -3,14 +3,84 @@
 
 use super::{Greeting, Reminder, Succession, Task};
 use crate::customer::{Customer, OccasionCalendar};
-use crate::record::{Entity, Index, IndexEntry, Key, KindSpec, RecordKind};
+use crate::record::{
+    Column, ColumnType as T, Entity, Index, IndexEntry, Key, KindSpec, RecordKind, Table,
+};
 use crate::sales::day_number;
 use uuid::Uuid;
 
-static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 1, None);
-static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, None);
-static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, None);
-static SUCCESSION: KindSpec = KindSpec::of::<Succession>("succession", 43, 1, None);
+static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 1, Some(&TASK_TABLE));
+static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, Some(&REMINDER_TABLE));
+static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, Some(&GREETING_TABLE));
+static SUCCESSION: KindSpec =
+    KindSpec::of::<Succession>("succession", 43, 1, Some(&SUCCESSION_TABLE));
+
+static TASK_TABLE: Table = Table {
+    name: "tasks",
+    columns: &[
+        Column::new("id", T::Uuid, &["id"]),
+        Column::new("version", T::BigInt, &["version"]),
+        Column::new("kind", T::Text, &["kind"]),
+        Column::new("title", T::Text, &["title"]),
+        Column::new("notes", T::Text, &["notes"]),
+        Column::new("assignee_id", T::Uuid, &["assignee"]),
+        Column::new("due", T::Json, &["due"]),
+        Column::new("priority", T::Text, &["priority"]),
+        Column::new("status", T::Text, &["status"]),
+        Column::new("link", T::Json, &["link"]),
+        Column::new("followers", T::UuidArray, &["followers"]),
+        Column::new("reminders", T::Json, &["reminders"]),
+        Column::new("recurrence", T::Json, &["recurrence"]),
+        Column::new("series_id", T::Uuid, &["series"]),
+        Column::new("created_by", T::Uuid, &["created_by"]),
+        Column::new("created_at", T::Timestamp, &["created_at"]),
+        Column::new("updated_at", T::Timestamp, &["updated_at"]),
+        Column::new("closed_at", T::Timestamp, &["closed_at"]),
+        Column::new("recovery", T::Text, &["recovery"]),
+    ],
+    children: &[],
+};
+
+static REMINDER_TABLE: Table = Table {
+    name: "reminders",
+    columns: &[
+        Column::new("id", T::Uuid, &["id"]),
+        Column::new("version", T::BigInt, &["version"]),
+        Column::new("task_id", T::Uuid, &["task"]),
+        Column::new("offset_minutes", T::BigInt, &["offset_minutes"]),
+        Column::new("due_at", T::Timestamp, &["due_at"]),
+        Column::new("fire_at", T::Timestamp, &["fire_at"]),
+        Column::new("sent_at", T::Timestamp, &["sent_at"]),
+    ],
+    children: &[],
+};
+
+static GREETING_TABLE: Table = Table {
+    name: "greetings",
+    columns: &[
+        Column::new("id", T::Uuid, &["id"]),
+        Column::new("version", T::BigInt, &["version"]),
+        Column::new("customer_id", T::Uuid, &["customer"]),
+        Column::new("occasion", T::Text, &["occasion"]),
+        Column::new("calendar", T::Text, &["calendar"]),
+        Column::new("year", T::BigInt, &["year"]),
+        Column::new("date", T::Date, &["date"]),
+        Column::new("message_id", T::Uuid, &["message"]),
+        Column::new("at", T::Timestamp, &["at"]),
+    ],
+    children: &[],
+};
+
+static SUCCESSION_TABLE: Table = Table {
+    name: "successions",
+    columns: &[
+        Column::new("leaver_id", T::Uuid, &["leaver"]),
+        Column::new("version", T::BigInt, &["version"]),
+        Column::new("successor_id", T::Uuid, &["successor"]),
+        Column::new("at", T::Timestamp, &["at"]),
+    ],
+    children: &[],
+};
 
 /// Open tasks by assignee, due day ([`day_number`], `i64::MAX` when not due), due second
 /// ([`super::Due::seconds`]): one person's open tasks by due date.
