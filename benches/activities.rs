@@ -2,7 +2,7 @@
 //! and tasks on sled (see `docs/activities.md`).
 //!
 //! ```text
-//! CRM_BENCH_CUSTOMERS=1000000 CRM_BENCH_TASKS=1000000 cargo bench -p crm --bench activities
+//! CRM_BENCH_CUSTOMERS=1000000 CRM_BENCH_TASKS=1000000 cargo bench -p crm-rs --bench activities
 //! ```
 //!
 //! Seeds `CRM_BENCH_CUSTOMERS` customers (default 20,000), each with a birthday (half in the
