@@ -47,6 +47,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; store errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "due_greetings", record = tracing::field::Empty))]
     pub async fn due_greetings(
         &self,
         date: NaiveDate,
@@ -92,6 +93,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; store errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "send_greetings", record = tracing::field::Empty))]
     pub async fn send_greetings(
         &self,
         date: NaiveDate,

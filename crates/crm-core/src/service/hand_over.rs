@@ -54,6 +54,7 @@ impl Session {
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for oneself, an inactive leaver, a
     /// successor who is the leaver or inactive, a department without a manager;
     /// [`Error::Conflict`] when a record changed meanwhile (nothing is written: try again).
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "hand_over", record = tracing::field::Empty))]
     pub async fn hand_over(&self, leaver: StaffId, successor: Successor) -> Result<HandOver> {
         self.check(Permission::ManageStaff, None)?;
         if self.principal.staff_id() == Some(leaver) {

@@ -21,6 +21,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; store errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "send_due_reminders", record = tracing::field::Empty))]
     pub async fn send_due_reminders(&self) -> Result<usize> {
         self.check(Permission::WorkTasks, None)?;
         let now = self.now();

@@ -161,6 +161,7 @@ impl Session {
     /// [`Error::Invalid`] for an empty or long title, long notes, an unknown or inactive
     /// assignee or follower, a linked record that does not exist, bad reminders or a bad
     /// rule (or a rule without a due date); [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "create_task", record = tracing::field::Empty))]
     pub async fn create_task(&self, new: NewTask) -> Result<Task> {
         self.check(Permission::WorkTasks, None)?;
         limits::required("title", &new.title, MAX_NAME)?;
@@ -225,6 +226,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "task", record = %id))]
     pub async fn task(&self, id: TaskId) -> Result<Task> {
         self.check(Permission::WorkTasks, None)?;
         self.store().fetch::<Task>(self.ws, id.0).await
@@ -237,6 +239,7 @@ impl Session {
     /// [`Error::Conflict`] when it changed since `version`; [`Error::Invalid`] for bad
     /// values, a closed task, a rule change without [`EditScope::Series`];
     /// [`Error::Unauthorized`] when the actor may not change it.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "update_task", record = %id))]
     pub async fn update_task(
         &self,
         id: TaskId,
@@ -352,6 +355,7 @@ impl Session {
     /// # Errors
     /// [`Error::Conflict`] when it changed since `version`; [`Error::Invalid`] when it is
     /// not open; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "complete_task", record = %id))]
     pub async fn complete_task(&self, id: TaskId, version: u64) -> Result<TaskDone> {
         let mut task = self.close_task_checked(id, version).await?;
         let now = self.now();
@@ -403,6 +407,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::complete_task`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "cancel_task", record = %id))]
     pub async fn cancel_task(&self, id: TaskId, version: u64, scope: EditScope) -> Result<Task> {
         let mut task = self.close_task_checked(id, version).await?;
         let now = self.now();
@@ -449,6 +454,7 @@ impl Session {
     /// # Errors
     /// [`Error::Conflict`] when it changed since `version`; [`Error::Invalid`] for an
     /// unknown or inactive staff member or too many followers; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "follow_task", record = %id))]
     pub async fn follow_task(
         &self,
         id: TaskId,
@@ -488,6 +494,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "open_tasks", record = tracing::field::Empty))]
     pub async fn open_tasks(&self, staff: StaffId, page: &PageRequest) -> Result<Page<Task>> {
         self.check(Permission::WorkTasks, None)?;
         self.may_see_tasks_of(staff).await?;
@@ -501,6 +508,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "tasks_today", record = tracing::field::Empty))]
     pub async fn tasks_today(&self, staff: Option<StaffId>, limit: usize) -> Result<TodayTasks> {
         self.check(Permission::WorkTasks, None)?;
         let today = self.now().with_timezone(&self.tz).date_naive();
@@ -547,6 +555,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "tasks_of", record = tracing::field::Empty))]
     pub async fn tasks_of(&self, link: TaskLink, page: &PageRequest) -> Result<Page<Task>> {
         self.check(Permission::WorkTasks, None)?;
         let scan = Scan::index(TASK_BY_LINK)
@@ -560,6 +569,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "followed_tasks", record = tracing::field::Empty))]
     pub async fn followed_tasks(&self, staff: StaffId, page: &PageRequest) -> Result<Page<Task>> {
         self.check(Permission::WorkTasks, None)?;
         self.may_see_tasks_of(staff).await?;

@@ -50,6 +50,7 @@ impl Session {
     ///
     /// # Errors
     /// [`crate::Error::Unauthorized`]; store errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "customer_timeline", record = tracing::field::Empty))]
     pub async fn customer_timeline(
         &self,
         customer: CustomerId,
