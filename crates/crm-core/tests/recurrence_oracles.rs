@@ -4,29 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod oracle;
 use chrono::{Datelike, NaiveDate};
 use crm_core::activity::{Frequency, Recurrence};
 use crm_core::calendar::JalaliDate;
 use crm_core::customer::OccasionCalendar;
-use std::io::Write;
-use std::process::{Command, Stdio};
-
-/// A small deterministic generator (SplitMix64), so the tests are reproducible.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use oracle::SplitMix;
 
 fn rule(frequency: Frequency, interval: u32, calendar: OccasionCalendar) -> Recurrence {
     Recurrence {
@@ -102,48 +85,6 @@ fn gregorian_rules_match_the_rrule_crate() {
     }
 }
 
-/// Runs the jdatetime oracle; `None` when python3 or jdatetime is missing.
-fn oracle(requests: &[String]) -> Option<Vec<String>> {
-    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let available = Command::new(&python)
-        .args(["-c", "import jdatetime"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !available {
-        return None;
-    }
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/oracle/jalali_recurrence.py"
-    );
-    let mut child = Command::new(&python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let input = requests.join("\n") + "\n";
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        output.status.success(),
-        "oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answers: Vec<String> = String::from_utf8(output.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(answers.len(), requests.len(), "one answer per request");
-    Some(answers)
-}
-
 #[test]
 fn jalali_rules_match_jdatetime_over_1400_to_1430() {
     let mut rng = SplitMix(1400);
@@ -194,7 +135,7 @@ fn jalali_rules_match_jdatetime_over_1400_to_1430() {
         ));
         requests.push(request);
     }
-    let Some(answers) = oracle(&requests) else {
+    let Some(answers) = oracle::jdatetime("jalali_recurrence.py", &requests) else {
         eprintln!("SKIPPED: jdatetime not installed (pip install jdatetime)");
         return;
     };
