@@ -438,15 +438,9 @@ async fn update_or_create(session: &Session, row: &Row, dry_run: bool) -> crm::R
         changes.stage = Some(new.stage);
     }
     changes.add_tags = new.tags.clone();
-    let mut c = session
+    changes.add_contacts = new.contacts.clone();
+    session
         .update_customer(existing.id, Some(existing.version), changes)
         .await?;
-    for (key, point) in row.keys.iter().zip(&new.contacts) {
-        if !c.contacts.iter().any(|p| &p.key == key) {
-            c = session
-                .add_contact(c.id, Some(c.version), point.clone())
-                .await?;
-        }
-    }
     Ok(Done::Updated)
 }

@@ -286,16 +286,11 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
             )));
         }
     }
-    let mut c = if no_changes {
-        c
-    } else {
-        session
-            .update_customer(c.id, Some(c.version), changes)
-            .await?
-    };
-    for contact in contacts {
-        c = session.add_contact(c.id, Some(c.version), contact).await?;
-    }
+    // One commit: the names, stage, tags and contact points all change, or none does.
+    changes.add_contacts = contacts;
+    let c = session
+        .update_customer(c.id, Some(c.version), changes)
+        .await?;
     if a.json {
         return print_json(&c);
     }

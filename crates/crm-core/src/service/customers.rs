@@ -112,6 +112,10 @@ pub struct CustomerChanges {
     pub occasions: Option<Vec<Occasion>>,
     /// Consent answers to record.
     pub consent: Vec<(Channel, bool)>,
+    /// Contact points to add, in any spelling; those the customer already has (by canonical
+    /// key) are left as they are. One held by another customer refuses the whole change
+    /// ([`Error::AlreadyExists`]), so a change never lands half-applied.
+    pub add_contacts: Vec<ContactInput>,
 }
 
 impl Session {
@@ -181,6 +185,7 @@ impl Session {
         expected_version: Option<u64>,
         changes: CustomerChanges,
     ) -> Result<Customer> {
+        let added = &parse_contacts(&changes.add_contacts, self.region)?;
         let changes = &changes;
         retry_on_conflict(
             RetryOn::unless_expected(expected_version),
@@ -190,11 +195,26 @@ impl Session {
                 let detail = changes.describe();
                 let mut customer = before.clone();
                 apply_changes(&mut customer, changes.clone(), self.now())?;
+                let new_points: Vec<_> = added
+                    .iter()
+                    .filter(|p| !before.contacts.iter().any(|c| c.key == p.key))
+                    .cloned()
+                    .collect();
+                customer.contacts.extend(new_points.iter().cloned());
+                limits::count("contacts", customer.contacts.len(), limits::MAX_CONTACTS)?;
                 customer.version += 1;
                 self.validate(&customer, Some(&before)).await?;
                 let mut commit = Commit::new();
                 commit.put(customer.clone());
                 self.audit(&mut commit, AuditAction::Updated, customer_ref(id), &detail);
+                for point in &new_points {
+                    self.audit(
+                        &mut commit,
+                        AuditAction::ContactAdded,
+                        customer_ref(id),
+                        &point.key,
+                    );
+                }
                 self.commit_claiming(commit).await?;
                 Ok(customer)
             },
@@ -432,6 +452,7 @@ impl CustomerChanges {
         );
         note(self.occasions.is_some(), "occasions");
         note(!self.consent.is_empty(), "consent");
+        note(!self.add_contacts.is_empty(), "contacts");
         parts.join(", ")
     }
 }

@@ -349,6 +349,60 @@ pub async fn contact_keys_are_unique(store: &Arc<dyn Store>) {
     assert_eq!(s.customer(second.id).await.unwrap(), second);
     assert_eq!(all_customers(s).await.len(), 2);
     assert_eq!(audit_count(&desk.admin).await, audit_before + 1);
+    // A change of names and contact points is one commit: a taken contact point refuses all
+    // of it, and the new name is not stored either.
+    let rename = |contacts: Vec<ContactInput>| CustomerChanges {
+        party: Some(Party::Person {
+            given_name: "Reza".into(),
+            family_name: "Karimi-Nejad".into(),
+            organisation: None,
+        }),
+        add_contacts: contacts,
+        ..CustomerChanges::default()
+    };
+    let taken = s
+        .update_customer(
+            second.id,
+            None,
+            rename(vec![
+                ContactInput::new(ContactKind::Mobile, "09350001122"),
+                ContactInput::new(ContactKind::Email, "sara@EXAMPLE.com"),
+            ]),
+        )
+        .await;
+    assert!(
+        matches!(&taken, Err(Error::AlreadyExists { key, .. }) if key == "email:sara@example.com"),
+        "{taken:?}"
+    );
+    assert_eq!(s.customer(second.id).await.unwrap(), second);
+    assert_eq!(audit_count(&desk.admin).await, audit_before + 1);
+    let renamed = s
+        .update_customer(
+            second.id,
+            Some(second.version),
+            rename(vec![
+                ContactInput::new(ContactKind::Mobile, "09350001122"),
+                ContactInput::new(ContactKind::Email, "reza@example.com"),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.version, second.version + 1, "one commit");
+    assert_eq!(renamed.display_name(), "Reza Karimi-Nejad");
+    assert_eq!(renamed.contacts.len(), 2);
+    // Contact points it already has are left as they are.
+    let again = s
+        .update_customer(
+            second.id,
+            None,
+            rename(vec![ContactInput::new(
+                ContactKind::Mobile,
+                "+98 935 000 1122",
+            )]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again.contacts, renamed.contacts);
     // The same contact twice on one customer is refused as input.
     let twice = NewCustomer::person("Dup", "Licate")
         .contact(ContactKind::Email, "d@example.com")
