@@ -1,5 +1,5 @@
 //! Messages dispatched per second through SMTP to a loopback server, with one dispatcher
-//! and with four on one store (docs/delivery-email.md, "Benchmark").
+//! and with four on one store, each in its own lane (docs/delivery-email.md, "Benchmark").
 //!
 //! `cargo bench -p crm-notify --bench smtp`; `CRM_BENCH_SMTP_MESSAGES` messages per run
 //! (default 2,000). Two servers: a minimal SMTP sink in this process (tokio), to show what
@@ -118,7 +118,7 @@ async fn run(n: usize, dispatchers: usize, port: u16) -> f64 {
     let (store, ws) = queued(n).await;
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..dispatchers {
+    for lane in 0..dispatchers {
         let email = EmailNotifier::new(
             SmtpConfig::smtp("127.0.0.1", port, Tls::None)
                 .from("Acme", "support@acme.example")
@@ -130,7 +130,9 @@ async fn run(n: usize, dispatchers: usize, port: u16) -> f64 {
             Arc::new(email),
             Arc::new(SystemClock),
             RetryPolicy::default(),
-        );
+        )
+        .with_lane(lane as u32, dispatchers as u32)
+        .unwrap();
         tasks.push(tokio::spawn(async move {
             loop {
                 let report = dispatcher.dispatch_due(ws, 50).await.unwrap();

@@ -147,11 +147,30 @@ impl DispatchReport {
 /// dispatcher killed between delivering and recording leaves the lease to run out, and the
 /// message is delivered again with the same id. Only messages whose commit is durable are
 /// delivered ([`Store::sync`] before each round).
+///
+/// Several dispatchers on one outbox share it best in lanes ([`Dispatcher::with_lane`]):
+/// otherwise they all lease from the head of one due list, and most of their lease commits
+/// lose to each other.
 pub struct Dispatcher {
     store: Arc<dyn Store>,
     notifier: Arc<dyn Notifier>,
     clock: Arc<dyn Clock>,
     policy: RetryPolicy,
+    lane: Lane,
+}
+
+/// Which part of the due list a dispatcher takes first (see [`Dispatcher::with_lane`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Lane {
+    index: u32,
+    count: u32,
+}
+
+impl Lane {
+    /// True when message `id` is in this lane: lanes split messages by id.
+    fn holds(self, id: uuid::Uuid) -> bool {
+        id.as_u128() % u128::from(self.count) == u128::from(self.index)
+    }
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -175,7 +194,26 @@ impl Dispatcher {
             notifier,
             clock,
             policy,
+            lane: Lane { index: 0, count: 1 },
         }
+    }
+
+    /// This dispatcher as lane `index` of `count` dispatchers sharing one outbox: of each due
+    /// batch it takes the messages of its own lane first (messages are split between lanes by
+    /// id), then the others' that are still due, so a stopped dispatcher's lane is still
+    /// delivered. Within a lane, messages keep their due order.
+    ///
+    /// # Errors
+    /// [`crate::Error::Invalid`] when `count` is 0 or `index` is not below it.
+    pub fn with_lane(mut self, index: u32, count: u32) -> crate::Result<Self> {
+        if index >= count {
+            return Err(crate::Error::invalid(
+                "lane",
+                format!("lane {index} of {count}: a lane is below the number of lanes"),
+            ));
+        }
+        self.lane = Lane { index, count };
+        Ok(self)
     }
 
     /// The notifier it delivers through.
@@ -210,7 +248,9 @@ impl Dispatcher {
     ) -> Result<DispatchReport> {
         let mut report = DispatchReport::default();
         let now = self.clock.now();
-        let due = crate::outbox::due(&*self.store, ws, now, batch).await?;
+        let mut due = crate::outbox::due(&*self.store, ws, now, batch).await?;
+        // A stable sort: its own lane first, each part in due order.
+        due.sort_by_key(|m| !self.lane.holds(m.id.0));
         if due.is_empty() {
             return Ok(report);
         }
@@ -413,6 +453,21 @@ impl Dispatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_message_is_in_exactly_one_lane() {
+        let lanes: Vec<Lane> = (0..4).map(|index| Lane { index, count: 4 }).collect();
+        let mut sizes = [0usize; 4];
+        for _ in 0..4000 {
+            let id = uuid::Uuid::now_v7();
+            let holders: Vec<usize> = (0..4).filter(|&i| lanes[i].holds(id)).collect();
+            assert_eq!(holders.len(), 1, "{id} is in lanes {holders:?}");
+            sizes[holders[0]] += 1;
+        }
+        // v7 ids end in random bits: the lanes are about even.
+        assert!(sizes.iter().all(|&n| (800..1200).contains(&n)), "{sizes:?}");
+        assert!(Lane { index: 0, count: 1 }.holds(uuid::Uuid::now_v7()));
+    }
 
     #[test]
     fn jitter_stays_between_half_and_the_whole_backoff() {
