@@ -6,6 +6,7 @@
 //! [`crate::Session::due_greetings`], [`crate::Session::hand_over`], ...). See
 //! `docs/activities.md`.
 
+mod fence;
 mod greeting;
 mod indexes;
 mod occasion;
@@ -13,6 +14,7 @@ mod recurrence;
 mod reminder;
 mod task;
 
+pub use fence::AssignmentFence;
 pub use greeting::{Greeting, Succession};
 pub use indexes::{
     CUSTOMER_BY_OCCASION, GREETING_BY_CUSTOMER, REMINDER_BY_TASK, REMINDER_PLANNED,

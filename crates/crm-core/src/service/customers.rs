@@ -149,6 +149,9 @@ impl Session {
         apply_changes(&mut customer, changes, now)?;
         self.validate(&customer, None).await?;
         let mut commit = Commit::new();
+        if let Some(owner) = customer.owner {
+            self.fence_assignment(&mut commit, owner).await?;
+        }
         commit.put(customer.clone());
         self.audit(
             &mut commit,
@@ -193,6 +196,9 @@ impl Session {
                 customer.version += 1;
                 self.validate(&customer, Some(&before)).await?;
                 let mut commit = Commit::new();
+                if let Some(owner) = customer.owner.filter(|o| before.owner != Some(*o)) {
+                    self.fence_assignment(&mut commit, owner).await?;
+                }
                 commit.put(customer.clone());
                 self.audit(&mut commit, AuditAction::Updated, customer_ref(id), &detail);
                 self.commit_claiming(commit).await?;
