@@ -8,6 +8,7 @@
 
 mod fence;
 mod greeting;
+mod greeting_language;
 mod indexes;
 mod occasion;
 mod recurrence;
@@ -16,6 +17,7 @@ mod task;
 
 pub use fence::AssignmentFence;
 pub use greeting::{Greeting, Succession};
+pub use greeting_language::{LANGUAGE_FIELD, greeting_language, preferred_language};
 pub use indexes::{
     CUSTOMER_BY_OCCASION, GREETING_BY_CUSTOMER, REMINDER_BY_TASK, REMINDER_PLANNED,
     TASK_BY_FOLLOWER, TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE,

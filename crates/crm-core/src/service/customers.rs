@@ -530,6 +530,16 @@ fn check_field(name: &str, value: &FieldValue) -> Result<()> {
     if let FieldValue::Text(text) = value {
         limits::text(&format!("field.{name}"), text, MAX_FIELD_TEXT)?;
     }
+    let language = match value {
+        FieldValue::Text(tag) => crate::template::Language::from_tag(tag),
+        _ => None,
+    };
+    if name == crate::activity::LANGUAGE_FIELD && language.is_none() {
+        return Err(Error::invalid(
+            "field.language",
+            "a language crm-rs has templates for: fa or en",
+        ));
+    }
     Ok(())
 }
 

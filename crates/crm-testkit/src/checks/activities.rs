@@ -989,3 +989,93 @@ pub async fn low_ratings_create_a_follow_up_for_the_manager(store: &Arc<dyn Stor
         .unwrap();
     assert_eq!(low.items.len(), 1);
 }
+
+/// The greeting job greets the customers the workspace's `greeting_filter` lets through,
+/// each in their language: their preferred one, else their name's script, else the
+/// workspace's.
+pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn Store>) {
+    use crm_core::activity::LANGUAGE_FIELD;
+    use crm_core::customer::FieldValue;
+    use crm_core::template::Language;
+    use crm_core::worker::{GreetingJob, Job};
+
+    let desk = Desk::open(store, "Greeting job").await;
+    let day = today(&desk);
+    let j = JalaliDate::from_gregorian(day);
+    let birthday = occasion(OccasionKind::Birthday, OccasionCalendar::Jalali, j.month, j.day);
+    let mk = |given: &str, family: &str, email: &str, tag: Option<&str>, lang: Option<&str>| {
+        let mut new = NewCustomer::person(given, family).contact(ContactKind::Email, email);
+        new.occasions = vec![birthday.clone()];
+        new.consent = vec![(Channel::Email, true)];
+        if let Some(lang) = lang {
+            new.fields
+                .insert(LANGUAGE_FIELD.into(), FieldValue::Text(lang.into()));
+        }
+        match tag {
+            Some(t) => new.tag(t),
+            None => new,
+        }
+    };
+    let persian = desk
+        .officer
+        .create_customer(mk("علی", "رضایی", "ali@example.com", Some("vip"), None))
+        .await
+        .unwrap();
+    let prefers = desk
+        .officer
+        .create_customer(mk("Jane", "Doe", "jane@example.com", Some("vip"), Some("fa")))
+        .await
+        .unwrap();
+    let latin = desk
+        .officer
+        .create_customer(mk("John", "Smith", "john@example.com", Some("vip"), None))
+        .await
+        .unwrap();
+    let untagged = desk
+        .officer
+        .create_customer(mk("Sam", "Other", "sam@example.com", None, None))
+        .await
+        .unwrap();
+    // An unknown language is refused and changes nothing.
+    assert_invalid(
+        desk.officer
+            .create_customer(mk("Kim", "Bad", "kim@example.com", None, Some("ko")))
+            .await,
+        Some("field.language"),
+    );
+    let mut settings = desk.admin.settings().await.unwrap();
+    settings.quiet_hours = None;
+    settings.language = Some(Language::English);
+    settings.greeting_filter = CustomerFilter {
+        tag: Some("VIP".into()),
+        ..CustomerFilter::default()
+    };
+    desk.admin.update_settings(settings).await.unwrap();
+    GreetingJob::default()
+        .run(&desk.crm, desk.workspace.id)
+        .await
+        .unwrap();
+    let greeted_in = |m: &[OutboxMessage]| {
+        assert_eq!(m.len(), 1);
+        Language::detect(&m[0].notification.body)
+    };
+    let m = messages(&desk, persian.id.0, "customer.greeting").await;
+    assert_eq!(greeted_in(&m), Some(Language::Persian));
+    let m = messages(&desk, prefers.id.0, "customer.greeting").await;
+    assert_eq!(greeted_in(&m), Some(Language::Persian));
+    let m = messages(&desk, latin.id.0, "customer.greeting").await;
+    assert_eq!(greeted_in(&m), Some(Language::English));
+    assert!(
+        messages(&desk, untagged.id.0, "customer.greeting")
+            .await
+            .is_empty(),
+        "the filter leaves Sam out"
+    );
+    // Once a year: a second run sends nothing more.
+    GreetingJob::default()
+        .run(&desk.crm, desk.workspace.id)
+        .await
+        .unwrap();
+    let m = messages(&desk, latin.id.0, "customer.greeting").await;
+    assert_eq!(m.len(), 1);
+}
