@@ -332,7 +332,14 @@ fn occasions_and_quiet_hours_are_entered_on_the_command_line() {
     // The language they are greeted in.
     let json = ok(
         &db,
-        &["customer", "edit", "ali@example.com", "--language", "fa-IR", "--json"],
+        &[
+            "customer",
+            "edit",
+            "ali@example.com",
+            "--language",
+            "fa-IR",
+            "--json",
+        ],
     );
     let c: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
@@ -342,7 +349,14 @@ fn occasions_and_quiet_hours_are_entered_on_the_command_line() {
     );
     let json = ok(
         &db,
-        &["customer", "edit", "ali@example.com", "--language", "auto", "--json"],
+        &[
+            "customer",
+            "edit",
+            "ali@example.com",
+            "--language",
+            "auto",
+            "--json",
+        ],
     );
     assert!(!json.contains("\"language\""), "{json}");
     // The customers the greeting job greets.
@@ -354,7 +368,10 @@ fn occasions_and_quiet_hours_are_entered_on_the_command_line() {
     // Quiet hours.
     ok(&db, &["settings", "set", "quiet-hours", "22:00-08:00"]);
     let shown = ok(&db, &["settings", "show"]);
-    assert!(shown.contains("quiet_hours.start = \"22:00:00\""), "{shown}");
+    assert!(
+        shown.contains("quiet_hours.start = \"22:00:00\""),
+        "{shown}"
+    );
     assert!(shown.contains("quiet_hours.end = \"08:00:00\""), "{shown}");
     let r = run(&db, &["settings", "set", "quiet-hours", "22:00"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -371,7 +388,10 @@ fn occasions_and_quiet_hours_are_entered_on_the_command_line() {
     );
     assert_ne!(r.code, 0, "not an administrator");
     let shown = ok(&db, &["settings", "show"]);
-    assert!(shown.contains("quiet_hours.start = \"22:00:00\""), "{shown}");
+    assert!(
+        shown.contains("quiet_hours.start = \"22:00:00\""),
+        "{shown}"
+    );
     ok(&db, &["settings", "set", "quiet-hours", "off"]);
     let shown = ok(&db, &["settings", "show"]);
     assert!(shown.contains("quiet_hours = null"), "{shown}");

@@ -269,9 +269,8 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
     match a.language.as_deref().map(str::trim) {
         Some("auto") => changes.remove_fields.push(LANGUAGE_FIELD.to_owned()),
         Some(tag) => {
-            let language = crm::template::Language::from_tag(tag).ok_or_else(|| {
-                CliError::invalid(format!("--language {tag:?}: fa, en or auto"))
-            })?;
+            let language = crm::template::Language::from_tag(tag)
+                .ok_or_else(|| CliError::invalid(format!("--language {tag:?}: fa, en or auto")))?;
             changes.set_fields.insert(
                 LANGUAGE_FIELD.to_owned(),
                 FieldValue::Text(language.tag().to_owned()),
@@ -287,7 +286,10 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
         let mut occasions = c.occasions.clone();
         for (kind, text) in typed {
             if let Some(text) = text {
-                replace_occasion(&mut occasions, parse_occasion(kind, text, a.occasion_calendar)?);
+                replace_occasion(
+                    &mut occasions,
+                    parse_occasion(kind, text, a.occasion_calendar)?,
+                );
             }
         }
         changes.occasions = Some(occasions);

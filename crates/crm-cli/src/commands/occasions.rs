@@ -70,7 +70,9 @@ pub(crate) fn parse_occasion(
         year,
     };
     if !occasion.is_valid() {
-        return Err(CliError::invalid(format!("{text:?}: no such month and day")));
+        return Err(CliError::invalid(format!(
+            "{text:?}: no such month and day"
+        )));
     }
     if let Some(y) = year {
         let exists = match calendar {

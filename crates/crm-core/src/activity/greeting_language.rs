@@ -66,9 +66,15 @@ mod tests {
         );
         // A name in neither script, and a language without templates: the workspace's.
         let mut kim = person("김", "민준");
-        assert_eq!(greeting_language(&kim, Language::Persian), Language::Persian);
+        assert_eq!(
+            greeting_language(&kim, Language::Persian),
+            Language::Persian
+        );
         kim.fields
             .insert(LANGUAGE_FIELD.into(), FieldValue::Text("ko".into()));
-        assert_eq!(greeting_language(&kim, Language::English), Language::English);
+        assert_eq!(
+            greeting_language(&kim, Language::English),
+            Language::English
+        );
     }
 }

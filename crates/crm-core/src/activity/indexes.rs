@@ -14,12 +14,8 @@ static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, Some(&RE
 static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, Some(&GREETING_TABLE));
 static SUCCESSION: KindSpec =
     KindSpec::of::<Succession>("succession", 43, 1, Some(&SUCCESSION_TABLE));
-static ASSIGNMENT_FENCE: KindSpec = KindSpec::of::<AssignmentFence>(
-    "assignment_fence",
-    44,
-    1,
-    Some(&ASSIGNMENT_FENCE_TABLE),
-);
+static ASSIGNMENT_FENCE: KindSpec =
+    KindSpec::of::<AssignmentFence>("assignment_fence", 44, 1, Some(&ASSIGNMENT_FENCE_TABLE));
 
 static TASK_TABLE: Table = Table {
     name: "tasks",

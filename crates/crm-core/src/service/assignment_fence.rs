@@ -92,7 +92,7 @@ impl Session {
 
 /// The position in `commit` of the put of `staff`'s fence.
 fn fence_at(commit: &Commit, staff: StaffId) -> Option<usize> {
-    commit.writes.iter().position(|w| {
-        matches!(w, Write::Put(r) if r.kind() == AssignmentFence::KIND && r.id() == staff.0)
-    })
+    commit.writes.iter().position(
+        |w| matches!(w, Write::Put(r) if r.kind() == AssignmentFence::KIND && r.id() == staff.0),
+    )
 }

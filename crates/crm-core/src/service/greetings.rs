@@ -127,9 +127,7 @@ impl Session {
                 context["label"] = label.clone().into();
             }
             let language = greeting_language(&due.customer, self.language);
-            let rendered = self
-                .render("customer.greeting", language, &context)
-                .await;
+            let rendered = self.render("customer.greeting", language, &context).await;
             let recipient = Recipient::Customer {
                 customer: due.customer.id,
                 channel,

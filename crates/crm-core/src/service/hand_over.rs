@@ -120,11 +120,11 @@ impl Session {
         });
         self.fence_assignment(&mut commit, person)
             .await
-            .map_err(|_| Error::invalid("successor", "no active staff member"))?;
-        let succession = self
-            .store()
-            .load::<Succession>(self.ws, leaver.0)
-            .await?;
+            .map_err(|e| match e {
+                Error::Invalid { .. } => Error::invalid("successor", "no active staff member"),
+                other => other,
+            })?;
+        let succession = self.store().load::<Succession>(self.ws, leaver.0).await?;
         commit.put(Succession {
             leaver,
             version: succession.map_or(0, |s| s.version) + 1,

@@ -142,13 +142,11 @@ impl Session {
             }
             staff.department = department;
         }
-        if let Some(active) = changes.active {
-            if !active && self.principal.staff_id() == Some(id) {
-                return Err(Error::invalid(
-                    "staff.active",
-                    "you cannot deactivate yourself",
-                ));
-            }
+        if changes.active == Some(false) && self.principal.staff_id() == Some(id) {
+            return Err(Error::invalid(
+                "staff.active",
+                "you cannot deactivate yourself",
+            ));
         }
         let mut commit = Commit::new();
         if let Some(active) = changes.active {

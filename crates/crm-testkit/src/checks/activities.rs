@@ -694,7 +694,9 @@ pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
             for id in requests {
                 let done = assign("refer", || async {
                     let r = officer.request(id).await?;
-                    officer.refer(id, r.version, Holder::Staff(agent), "yours").await
+                    officer
+                        .refer(id, r.version, Holder::Staff(agent), "yours")
+                        .await
                 })
                 .await;
                 made[1] += usize::from(done);
@@ -1002,7 +1004,12 @@ pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn St
     let desk = Desk::open(store, "Greeting job").await;
     let day = today(&desk);
     let j = JalaliDate::from_gregorian(day);
-    let birthday = occasion(OccasionKind::Birthday, OccasionCalendar::Jalali, j.month, j.day);
+    let birthday = occasion(
+        OccasionKind::Birthday,
+        OccasionCalendar::Jalali,
+        j.month,
+        j.day,
+    );
     let mk = |given: &str, family: &str, email: &str, tag: Option<&str>, lang: Option<&str>| {
         let mut new = NewCustomer::person(given, family).contact(ContactKind::Email, email);
         new.occasions = vec![birthday.clone()];
@@ -1023,7 +1030,13 @@ pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn St
         .unwrap();
     let prefers = desk
         .officer
-        .create_customer(mk("Jane", "Doe", "jane@example.com", Some("vip"), Some("fa")))
+        .create_customer(mk(
+            "Jane",
+            "Doe",
+            "jane@example.com",
+            Some("vip"),
+            Some("fa"),
+        ))
         .await
         .unwrap();
     let latin = desk
