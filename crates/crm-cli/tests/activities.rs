@@ -247,3 +247,152 @@ fn a_reminder_goes_out_once_across_a_killed_and_restarted_worker() {
     }
     panic!("the reminders never went out");
 }
+
+#[test]
+fn occasions_and_quiet_hours_are_entered_on_the_command_line() {
+    let (_tmp, db) = workspace();
+    ok(
+        &db,
+        &[
+            "customer",
+            "add",
+            "--given-name",
+            "Ali",
+            "--family-name",
+            "Rezaei",
+            "--email",
+            "ali@example.com",
+        ],
+    );
+    ok(
+        &db,
+        &[
+            "customer",
+            "edit",
+            "ali@example.com",
+            "--birthday",
+            "1370-05-12",
+        ],
+    );
+    ok(
+        &db,
+        &[
+            "customer",
+            "edit",
+            "ali@example.com",
+            "--anniversary",
+            "06-21",
+            "--occasion-calendar",
+            "gregorian",
+        ],
+    );
+    let on = ok(&db, &["greetings", "--date", "1405-05-12"]);
+    assert!(on.contains("Ali"), "{on}");
+    let off = ok(&db, &["greetings", "--date", "1405-05-13"]);
+    assert!(!off.contains("Ali"), "{off}");
+    let gregorian = ok(&db, &["greetings", "--date", "2027-06-21"]);
+    assert!(gregorian.contains("Ali"), "{gregorian}");
+    // A second birthday replaces the first; both kinds are kept.
+    let json = ok(
+        &db,
+        &[
+            "customer",
+            "edit",
+            "ali@example.com",
+            "--birthday",
+            "1991-08-03",
+            "--json",
+        ],
+    );
+    let c: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let occasions = c["occasions"].as_array().unwrap();
+    assert_eq!(occasions.len(), 2, "{json}");
+    assert!(
+        occasions
+            .iter()
+            .any(|o| o["calendar"] == "gregorian" && o["month"] == 8 && o["year"] == 1991),
+        "{json}"
+    );
+    // Bad dates are refused and change nothing.
+    for bad in [
+        &["--birthday", "1404-12-30"][..],
+        &["--birthday", "05-12"],
+        &["--anniversary", "1370-07-31"],
+        &["--occasion-calendar", "jalali"],
+        &["--language", "de"],
+    ] {
+        let mut args = vec!["customer", "edit", "ali@example.com"];
+        args.extend_from_slice(bad);
+        let r = run(&db, &args);
+        assert_eq!(r.code, 2, "{bad:?}: {}", r.stderr);
+    }
+    let json = ok(&db, &["customer", "show", "ali@example.com", "--json"]);
+    assert_eq!(json.matches("\"month\"").count(), 2, "{json}");
+    assert!(!json.contains("\"language\""), "{json}");
+    // The language they are greeted in.
+    let json = ok(
+        &db,
+        &[
+            "customer",
+            "edit",
+            "ali@example.com",
+            "--language",
+            "fa-IR",
+            "--json",
+        ],
+    );
+    let c: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        c["fields"]["language"],
+        serde_json::json!({"type": "text", "value": "fa"}),
+        "{json}"
+    );
+    let json = ok(
+        &db,
+        &[
+            "customer",
+            "edit",
+            "ali@example.com",
+            "--language",
+            "auto",
+            "--json",
+        ],
+    );
+    assert!(!json.contains("\"language\""), "{json}");
+    // The customers the greeting job greets.
+    ok(&db, &["settings", "set", "greeting_filter.tag", "vip"]);
+    let shown = ok(&db, &["settings", "show"]);
+    assert!(shown.contains("greeting_filter.tag = \"vip\""), "{shown}");
+    let r = run(&db, &["settings", "set", "greeting_filter.stage", "nobody"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    // Quiet hours.
+    ok(&db, &["settings", "set", "quiet-hours", "22:00-08:00"]);
+    let shown = ok(&db, &["settings", "show"]);
+    assert!(
+        shown.contains("quiet_hours.start = \"22:00:00\""),
+        "{shown}"
+    );
+    assert!(shown.contains("quiet_hours.end = \"08:00:00\""), "{shown}");
+    let r = run(&db, &["settings", "set", "quiet-hours", "22:00"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let r = run(
+        &db,
+        &[
+            "--as",
+            "reza@acme.example",
+            "settings",
+            "set",
+            "quiet-hours",
+            "23:00-07:00",
+        ],
+    );
+    assert_ne!(r.code, 0, "not an administrator");
+    let shown = ok(&db, &["settings", "show"]);
+    assert!(
+        shown.contains("quiet_hours.start = \"22:00:00\""),
+        "{shown}"
+    );
+    ok(&db, &["settings", "set", "quiet-hours", "off"]);
+    let shown = ok(&db, &["settings", "show"]);
+    assert!(shown.contains("quiet_hours = null"), "{shown}");
+}

@@ -50,6 +50,9 @@ pub struct WorkspaceSettings {
     /// The local hours in which no greeting is sent to customers (`None`: none).
     #[serde(default)]
     pub quiet_hours: Option<QuietHours>,
+    /// The customers the greeting job greets (stage, owner, tag; empty: every customer).
+    #[serde(default)]
+    pub greeting_filter: crate::customer::CustomerFilter,
 }
 
 /// A daily span of local time, from `start` up to `end` (across midnight when `end` is not
@@ -141,6 +144,7 @@ impl Default for WorkspaceSettings {
             webhooks: Vec::new(),
             language: None,
             quiet_hours: None,
+            greeting_filter: crate::customer::CustomerFilter::default(),
         }
     }
 }

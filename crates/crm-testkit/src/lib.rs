@@ -116,6 +116,7 @@ macro_rules! store_conformance_tests {
             recurring_tasks_edit_one_or_the_series,
             reminders_go_out_once_per_due_time,
             greetings_fall_on_their_dates_once_a_year,
+            greeting_job_follows_the_filter_and_the_language,
             hand_over_leaves_nothing_with_the_leaver,
             customer_timeline_pages_newest_first,
             low_ratings_create_a_follow_up_for_the_manager,

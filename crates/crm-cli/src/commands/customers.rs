@@ -1,6 +1,7 @@
 //! `crm customer ...`, `crm search`, `crm merge`, `crm export`, `crm import`.
 
 use crate::commands::cartable::print_json;
+use crate::commands::occasions::{CalendarName, parse_occasion, replace_occasion};
 use crate::commands::show;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult, EXIT_FAILURE};
@@ -8,9 +9,10 @@ use crate::import;
 use crate::output::{safe, table};
 use crate::refs;
 use clap::{Args, Subcommand};
+use crm::activity::LANGUAGE_FIELD;
 use crm::customer::ContactKind;
 use crm::customer::CustomerFilter;
-use crm::customer::{FieldValue, LATIN_NAME_FIELD, Party};
+use crm::customer::{FieldValue, LATIN_NAME_FIELD, OccasionKind, Party};
 use crm::service::{ContactInput, CustomerChanges, NewCustomer};
 use crm::store::{MAX_PAGE, PageRequest};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -25,7 +27,7 @@ pub(crate) enum CustomerCommand {
     Show(CustomerRef),
     /// Add a person.
     Add(CustomerAddArgs),
-    /// Change a customer: names, Latin name, stage, tags, contact points.
+    /// Change a customer: names, Latin name, stage, tags, occasions, contact points.
     Edit(CustomerEditArgs),
 }
 
@@ -65,6 +67,21 @@ pub(crate) struct CustomerEditArgs {
     /// A tag to remove; repeatable.
     #[arg(long = "untag")]
     untags: Vec<String>,
+    /// Their birthday: `1370-05-12` (Jalali: years below 1700), `1991-08-03` (Gregorian), or
+    /// `MM-DD` with `--occasion-calendar`; replaces the one recorded.
+    #[arg(long)]
+    birthday: Option<String>,
+    /// Their (wedding) anniversary, as `--birthday`.
+    #[arg(long)]
+    anniversary: Option<String>,
+    /// The calendar of `--birthday` and `--anniversary`, `jalali` or `gregorian` (default:
+    /// by the year). (The global `--calendar` is the one dates are shown in.)
+    #[arg(long, value_enum)]
+    occasion_calendar: Option<CalendarName>,
+    /// The language they are greeted in: `fa` or `en`; `auto` for the script of their name
+    /// (else the workspace's language).
+    #[arg(long)]
+    language: Option<String>,
     /// An email to add.
     #[arg(long)]
     add_email: Option<String>,
@@ -249,6 +266,38 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
     }
     changes.add_tags = a.tags;
     changes.remove_tags = a.untags;
+    match a.language.as_deref().map(str::trim) {
+        Some("auto") => changes.remove_fields.push(LANGUAGE_FIELD.to_owned()),
+        Some(tag) => {
+            let language = crm::template::Language::from_tag(tag)
+                .ok_or_else(|| CliError::invalid(format!("--language {tag:?}: fa, en or auto")))?;
+            changes.set_fields.insert(
+                LANGUAGE_FIELD.to_owned(),
+                FieldValue::Text(language.tag().to_owned()),
+            );
+        }
+        None => {}
+    }
+    let typed = [
+        (OccasionKind::Birthday, &a.birthday),
+        (OccasionKind::Anniversary, &a.anniversary),
+    ];
+    if typed.iter().any(|(_, t)| t.is_some()) {
+        let mut occasions = c.occasions.clone();
+        for (kind, text) in typed {
+            if let Some(text) = text {
+                replace_occasion(
+                    &mut occasions,
+                    parse_occasion(kind, text, a.occasion_calendar)?,
+                );
+            }
+        }
+        changes.occasions = Some(occasions);
+    } else if a.occasion_calendar.is_some() {
+        return Err(CliError::invalid(
+            "--occasion-calendar is for --birthday and --anniversary",
+        ));
+    }
     let contacts: Vec<ContactInput> = [
         a.add_email
             .map(|e| ContactInput::new(ContactKind::Email, &e)),
@@ -263,11 +312,13 @@ async fn edit(session: &crm::Session, a: CustomerEditArgs) -> CliResult<ExitCode
         && changes.add_tags.is_empty()
         && changes.remove_tags.is_empty()
         && changes.set_fields.is_empty()
-        && changes.remove_fields.is_empty();
+        && changes.remove_fields.is_empty()
+        && changes.occasions.is_none();
     if no_changes && contacts.is_empty() {
         return Err(CliError::invalid(
             "nothing to change: give --given-name, --family-name, --name, --latin-name, \
-             --stage, --tag, --untag, --add-email or --add-mobile",
+             --stage, --tag, --untag, --birthday, --anniversary, --language, --add-email or \
+             --add-mobile",
         ));
     }
     // A contact point someone else holds is refused before anything is changed.

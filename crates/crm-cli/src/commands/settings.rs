@@ -2,6 +2,7 @@
 //! service levels and the working week).
 
 use crate::commands::cartable::print_json;
+use crate::commands::occasions::parse_quiet_hours;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::safe;
@@ -16,7 +17,8 @@ pub(crate) enum SettingsCommand {
     /// Every setting as `KEY = VALUE` (KEY as `set` takes it), or the whole as JSON.
     Show(ShowArgs),
     /// Change one setting (administrators): `crm settings set max_hops 6`,
-    /// `crm settings set sla.normal.first_response_minutes 120`.
+    /// `crm settings set sla.normal.first_response_minutes 120`,
+    /// `crm settings set quiet-hours 22:00-08:00` (no greetings then; `off` for none).
     Set(SetArgs),
 }
 
@@ -56,6 +58,12 @@ pub(crate) async fn run(ctx: &Ctx, command: SettingsCommand) -> CliResult<ExitCo
             for (key, value) in lines {
                 println!("{key} = {}", safe(&value));
             }
+        }
+        SettingsCommand::Set(a) if a.key == "quiet-hours" || a.key == "quiet_hours" => {
+            let mut changed = settings;
+            changed.quiet_hours = parse_quiet_hours(&a.value)?;
+            session.update_settings(changed).await?;
+            println!("quiet_hours set; nothing else changed");
         }
         SettingsCommand::Set(a) => {
             let mut tree = tree;

@@ -1,7 +1,7 @@
-//! How activities are stored: their kinds (tags 40 to 43), unique keys and indexes (tags 90
-//! to 97).
+//! How activities are stored: their kinds (tags 40 to 44), unique keys and indexes (tags 90
+//! to 98).
 
-use super::{Greeting, Reminder, Succession, Task};
+use super::{AssignmentFence, Greeting, Reminder, Succession, Task};
 use crate::customer::{Customer, OccasionCalendar};
 use crate::record::{
     Column, ColumnType as T, Entity, Index, IndexEntry, Key, KindSpec, RecordKind, Table,
@@ -14,6 +14,8 @@ static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, Some(&RE
 static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, Some(&GREETING_TABLE));
 static SUCCESSION: KindSpec =
     KindSpec::of::<Succession>("succession", 43, 1, Some(&SUCCESSION_TABLE));
+static ASSIGNMENT_FENCE: KindSpec =
+    KindSpec::of::<AssignmentFence>("assignment_fence", 44, 1, Some(&ASSIGNMENT_FENCE_TABLE));
 
 static TASK_TABLE: Table = Table {
     name: "tasks",
@@ -78,6 +80,15 @@ static SUCCESSION_TABLE: Table = Table {
         Column::new("version", T::BigInt, &["version"]),
         Column::new("successor_id", T::Uuid, &["successor"]),
         Column::new("at", T::Timestamp, &["at"]),
+    ],
+    children: &[],
+};
+
+static ASSIGNMENT_FENCE_TABLE: Table = Table {
+    name: "assignment_fences",
+    columns: &[
+        Column::new("staff_id", T::Uuid, &["staff"]),
+        Column::new("version", T::BigInt, &["version"]),
     ],
     children: &[],
 };
@@ -234,6 +245,18 @@ impl Entity for Succession {
 
     fn id(&self) -> Uuid {
         self.leaver.0
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+impl Entity for AssignmentFence {
+    const KIND: RecordKind = RecordKind::of(&ASSIGNMENT_FENCE);
+
+    fn id(&self) -> Uuid {
+        self.staff.0
     }
 
     fn version(&self) -> u64 {

@@ -6,14 +6,18 @@
 //! [`crate::Session::due_greetings`], [`crate::Session::hand_over`], ...). See
 //! `docs/activities.md`.
 
+mod fence;
 mod greeting;
+mod greeting_language;
 mod indexes;
 mod occasion;
 mod recurrence;
 mod reminder;
 mod task;
 
+pub use fence::AssignmentFence;
 pub use greeting::{Greeting, Succession};
+pub use greeting_language::{LANGUAGE_FIELD, greeting_language, preferred_language};
 pub use indexes::{
     CUSTOMER_BY_OCCASION, GREETING_BY_CUSTOMER, REMINDER_BY_TASK, REMINDER_PLANNED,
     TASK_BY_FOLLOWER, TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE,

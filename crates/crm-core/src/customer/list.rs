@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 /// Which customers [`list`] returns. Empty filter: every live (not merged) customer. Each set
 /// field narrows the list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct CustomerFilter {
     /// Only customers at this stage.
     pub stage: Option<LifecycleStage>,

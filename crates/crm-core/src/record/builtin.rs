@@ -1,7 +1,7 @@
 //! crm-core's own record kinds and indexes.
 
 use super::{Index, RecordKind};
-use crate::activity::{Greeting, Reminder, Succession, Task};
+use crate::activity::{AssignmentFence, Greeting, Reminder, Succession, Task};
 use crate::audit::AuditEntry;
 use crate::counter::Counter;
 use crate::customer::Customer;
@@ -61,6 +61,8 @@ impl RecordKind {
     pub const GREETING: RecordKind = Greeting::KIND;
     /// [`Succession`].
     pub const SUCCESSION: RecordKind = Succession::KIND;
+    /// [`AssignmentFence`].
+    pub const ASSIGNMENT_FENCE: RecordKind = AssignmentFence::KIND;
 
     /// Every kind crm-core declares.
     pub const BUILTIN: &'static [RecordKind] = &[
@@ -87,6 +89,7 @@ impl RecordKind {
         Self::REMINDER,
         Self::GREETING,
         Self::SUCCESSION,
+        Self::ASSIGNMENT_FENCE,
     ];
 }
 

@@ -122,6 +122,9 @@ impl Session {
                 .or(lead.owner)
                 .or_else(|| self.principal.staff_id());
             let mut commit = Commit::new();
+            if let Some(owner) = owner {
+                self.fence_assignment(&mut commit, owner).await?;
+            }
             let known = match lead.known_customer {
                 Some(c) => self.customer(c).await.ok().map(|c| c.id),
                 None => None,

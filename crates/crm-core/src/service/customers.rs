@@ -153,6 +153,9 @@ impl Session {
         apply_changes(&mut customer, changes, now)?;
         self.validate(&customer, None).await?;
         let mut commit = Commit::new();
+        if let Some(owner) = customer.owner {
+            self.fence_assignment(&mut commit, owner).await?;
+        }
         commit.put(customer.clone());
         self.audit(
             &mut commit,
@@ -205,6 +208,9 @@ impl Session {
                 customer.version += 1;
                 self.validate(&customer, Some(&before)).await?;
                 let mut commit = Commit::new();
+                if let Some(owner) = customer.owner.filter(|o| before.owner != Some(*o)) {
+                    self.fence_assignment(&mut commit, owner).await?;
+                }
                 commit.put(customer.clone());
                 self.audit(&mut commit, AuditAction::Updated, customer_ref(id), &detail);
                 for point in &new_points {
@@ -544,6 +550,16 @@ fn check_field(name: &str, value: &FieldValue) -> Result<()> {
     }
     if let FieldValue::Text(text) = value {
         limits::text(&format!("field.{name}"), text, MAX_FIELD_TEXT)?;
+    }
+    let language = match value {
+        FieldValue::Text(tag) => crate::template::Language::from_tag(tag),
+        _ => None,
+    };
+    if name == crate::activity::LANGUAGE_FIELD && language.is_none() {
+        return Err(Error::invalid(
+            "field.language",
+            "a language crm-rs has templates for: fa or en",
+        ));
     }
     Ok(())
 }

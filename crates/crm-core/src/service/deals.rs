@@ -298,6 +298,7 @@ impl Session {
         new.customer = self.customer(new.customer).await?.id;
         let deal = self.build_deal(new, None).await?;
         let mut commit = Commit::new();
+        self.fence_assignment(&mut commit, deal.owner).await?;
         commit.put(deal.clone());
         self.audit(
             &mut commit,
@@ -351,10 +352,14 @@ impl Session {
                     .store()
                     .fetch::<Pipeline>(self.ws, deal.pipeline.0)
                     .await?;
+                let owner = deal.owner;
                 let (action, detail) = apply(self, &mut deal, &pipeline)?;
                 deal.version += 1;
                 deal.updated_at = self.now();
                 let mut commit = Commit::new();
+                if deal.owner != owner {
+                    self.fence_assignment(&mut commit, deal.owner).await?;
+                }
                 commit.put(deal.clone());
                 self.audit(&mut commit, action, deal_ref(id), &detail);
                 let event = format!("deal.{}", action.as_str());

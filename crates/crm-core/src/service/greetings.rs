@@ -4,7 +4,8 @@
 use super::Session;
 use crate::access::Permission;
 use crate::activity::{
-    CUSTOMER_BY_OCCASION, Greeting, calendar_rank, falls_on_date, keys_on, occasion_year,
+    CUSTOMER_BY_OCCASION, Greeting, calendar_rank, falls_on_date, greeting_language, keys_on,
+    occasion_year,
 };
 use crate::audit::AuditAction;
 use crate::channel::Channel;
@@ -85,7 +86,8 @@ impl Session {
 
     /// Queues the greetings of `date` ([`Session::due_greetings`] narrowed by `filter`): each
     /// by email or SMS, on the first channel the customer consented on, rendered from the
-    /// `customer.greeting` template in the customer's language (the workspace's), with
+    /// `customer.greeting` template in the customer's language ([`greeting_language`]: their
+    /// preferred language, else their name's script, else the workspace's), with
     /// [`Purpose::Service`] so that consent is checked again at delivery. A greeting is
     /// recorded with a unique key per customer, occasion and year in the commit that queues
     /// it: it goes out once however often this runs. Nothing is sent in the workspace's
@@ -124,9 +126,8 @@ impl Session {
             if let OccasionKind::Other(label) = &due.occasion.kind {
                 context["label"] = label.clone().into();
             }
-            let rendered = self
-                .render("customer.greeting", self.language, &context)
-                .await;
+            let language = greeting_language(&due.customer, self.language);
+            let rendered = self.render("customer.greeting", language, &context).await;
             let recipient = Recipient::Customer {
                 customer: due.customer.id,
                 channel,

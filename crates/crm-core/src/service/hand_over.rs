@@ -4,7 +4,7 @@
 use super::Session;
 use super::tasks::task_ref;
 use crate::access::Permission;
-use crate::activity::{Succession, TASK_OPEN_BY_ASSIGNEE, Task};
+use crate::activity::{AssignmentFence, Succession, TASK_OPEN_BY_ASSIGNEE, Task};
 use crate::audit::AuditAction;
 use crate::customer::Customer;
 use crate::error::{Error, Result};
@@ -14,9 +14,6 @@ use crate::request::{BY_HOLDER, Holder, Request, holder_key};
 use crate::sales::{DEAL_OPEN_BY_OWNER, Deal};
 use crate::staff::{Department, Staff};
 use crate::store::{Commit, Scan, StoreExt};
-
-/// How many sweeps [`Session::hand_over`] makes for work that raced in while it committed.
-const SWEEPS: usize = 5;
 
 /// Who takes over a leaver's work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,15 +42,18 @@ pub struct HandOver {
 
 impl Session {
     /// Deactivates `leaver` and moves their held requests, open tasks, owned customers and
-    /// open deals to `successor`, in one commit with an audit entry per record. Work that
-    /// raced in while it committed (assigned by a session that saw the leaver still active)
-    /// is swept to the successor in follow-up commits, so that when this returns nothing is
-    /// held by the leaver. Administrators only.
+    /// open deals to `successor`, in one commit with an audit entry per record. The commit
+    /// also writes the leaver's and the successor's assignment fences (see
+    /// [`crate::activity::AssignmentFence`]): work given to the leaver by a session that saw
+    /// them still active either committed before (and this commit, finding the fence moved
+    /// on, looks for the work again and moves it too) or is refused after. So when this
+    /// returns nothing is held by the leaver. Administrators only.
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for oneself, an inactive leaver, a
     /// successor who is the leaver or inactive, a department without a manager;
-    /// [`Error::Conflict`] when a record changed meanwhile (nothing is written: try again).
+    /// [`Error::Conflict`] when records kept changing for longer than the retries last
+    /// (nothing is written: try again).
     #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "hand_over", record = tracing::field::Empty))]
     pub async fn hand_over(&self, leaver: StaffId, successor: Successor) -> Result<HandOver> {
         self.check(Permission::ManageStaff, None)?;
@@ -63,6 +63,20 @@ impl Session {
                 "you cannot deactivate yourself",
             ));
         }
+        super::retry_on_conflict(super::RetryOn::StaleVersion, || {
+            self.hand_over_once(leaver, successor)
+        })
+        .await
+    }
+
+    /// One try of [`Session::hand_over`]: a conflict means something changed meanwhile.
+    async fn hand_over_once(&self, leaver: StaffId, successor: Successor) -> Result<HandOver> {
+        // The fence first: work given to the leaver after this read moves it on, and this
+        // commit fails; work given before it is found by the scans below.
+        let fence = self
+            .store()
+            .load::<AssignmentFence>(self.ws, leaver.0)
+            .await?;
         let mut staff = self.store().fetch::<Staff>(self.ws, leaver.0).await?;
         if !staff.active {
             return Err(Error::invalid("leaver", "already inactive"));
@@ -100,9 +114,20 @@ impl Session {
         staff.updated_at = now;
         let mut commit = Commit::new();
         commit.put(staff.clone());
+        commit.put(AssignmentFence {
+            staff: leaver,
+            version: fence.map_or(0, |f| f.version) + 1,
+        });
+        self.fence_assignment(&mut commit, person)
+            .await
+            .map_err(|e| match e {
+                Error::Invalid { .. } => Error::invalid("successor", "no active staff member"),
+                other => other,
+            })?;
+        let succession = self.store().load::<Succession>(self.ws, leaver.0).await?;
         commit.put(Succession {
             leaver,
-            version: 1,
+            version: succession.map_or(0, |s| s.version) + 1,
             successor: person,
             at: now,
         });
@@ -114,58 +139,10 @@ impl Session {
         );
         let mut report = self.move_work(&mut commit, leaver, &holder, person).await?;
         report.leaver = leaver;
-        self.commit(commit).await?;
-        for _ in 0..SWEEPS {
-            let mut commit = Commit::new();
-            let more = self.move_work(&mut commit, leaver, &holder, person).await?;
-            if commit.is_empty() {
-                break;
-            }
-            match self.commit(commit).await {
-                Ok(()) => {
-                    report.requests += more.requests;
-                    report.tasks += more.tasks;
-                    report.customers += more.customers;
-                    report.deals += more.deals;
-                }
-                Err(Error::Conflict(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        // Straight to the store: a moved fence must make this try again from the scans, not
+        // be refreshed in place as an assignment's is.
+        self.store().commit(self.ws, commit).await?;
         Ok(report)
-    }
-
-    /// After a commit that gave `task` to its assignee: when the assignee was handed over
-    /// meanwhile (the session saw them active, the hand-over committed first), moves the task
-    /// on to their successor, so nothing stays with an inactive person.
-    pub(super) async fn follow_succession(&self, task: Task) -> Result<Task> {
-        let Some(succession) = self
-            .store()
-            .load::<Succession>(self.ws, task.assignee.0)
-            .await?
-        else {
-            return Ok(task);
-        };
-        super::retry_on_conflict(super::RetryOn::StaleVersion, || async {
-            let mut t = self.store().fetch::<Task>(self.ws, task.id.0).await?;
-            if t.assignee != succession.leaver || !t.is_open() {
-                return Ok(t);
-            }
-            t.assignee = succession.successor;
-            t.version += 1;
-            t.updated_at = self.now();
-            let mut commit = Commit::new();
-            commit.put(t.clone());
-            self.audit(
-                &mut commit,
-                AuditAction::Updated,
-                task_ref(t.id),
-                &format!("handed over from {}", succession.leaver),
-            );
-            self.commit(commit).await?;
-            Ok(t)
-        })
-        .await
     }
 
     /// Adds to `commit` the moves of everything `leaver` holds to `holder` (requests) and

@@ -5,6 +5,7 @@
 //! method of it, checks the actor's permission, validates its input, and writes one atomic
 //! commit that includes its audit entries and notifications.
 
+mod assignment_fence;
 mod attach;
 mod audit_trail;
 mod cartable;
@@ -312,8 +313,10 @@ impl Session {
             .audit_into(commit, &self.principal, action, record, detail);
     }
 
+    /// Commits `commit`, with fresh assignment fences if only they moved on meanwhile (see
+    /// [`Session::commit_fenced`]).
     async fn commit(&self, commit: Commit) -> Result<()> {
-        self.store().commit(self.ws, commit).await
+        self.commit_fenced(commit).await
     }
 
     /// [`Session::commit`] for a change that claims unique keys the user chose (contact

@@ -45,7 +45,7 @@ impl Session {
             .load::<Staff>(self.ws, manager.0)
             .await?
             .is_some_and(|s| s.active);
-        if !active {
+        if !active || self.fence_assignment(commit, manager).await.is_err() {
             return Ok(false);
         }
         let now = self.now();

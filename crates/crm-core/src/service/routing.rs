@@ -232,7 +232,17 @@ impl Session {
             return Ok(Route::default());
         };
         let a = &rule.actions;
-        let holder = match (a.holder, a.department) {
+        // A rule's person who has left (or leaves meanwhile) is passed over for its
+        // department, else the officers.
+        let person = match a.holder {
+            Some(staff) => match self.fence_assignment(commit, staff).await {
+                Ok(()) => Some(staff),
+                Err(Error::Invalid { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            None => None,
+        };
+        let holder = match (person, a.department) {
             (Some(staff), _) => Some(Holder::Staff(staff)),
             (None, Some(dept)) => Some(self.assign_in(dept, commit).await?),
             (None, None) => None,
@@ -281,6 +291,7 @@ impl Session {
                 best.map_or(members[0], |(_, m)| m)
             }
         };
+        self.fence_assignment(commit, chosen).await?;
         Ok(Holder::Staff(chosen))
     }
 

@@ -142,18 +142,22 @@ impl Session {
             }
             staff.department = department;
         }
+        if changes.active == Some(false) && self.principal.staff_id() == Some(id) {
+            return Err(Error::invalid(
+                "staff.active",
+                "you cannot deactivate yourself",
+            ));
+        }
+        let mut commit = Commit::new();
         if let Some(active) = changes.active {
-            if !active && self.principal.staff_id() == Some(id) {
-                return Err(Error::invalid(
-                    "staff.active",
-                    "you cannot deactivate yourself",
-                ));
+            if staff.active && !active {
+                // No work may be given to them once this commits (see `hand_over`).
+                self.fence_assignment(&mut commit, id).await?;
             }
             staff.active = active;
         }
         staff.version = version + 1;
         staff.updated_at = self.now();
-        let mut commit = Commit::new();
         commit.put(staff.clone());
         self.audit(&mut commit, AuditAction::Updated, staff_ref(id), "");
         self.commit_claiming(commit).await?;

@@ -213,13 +213,14 @@ impl Session {
             recovery: None,
         };
         let mut commit = Commit::new();
+        self.fence_assignment(&mut commit, assignee).await?;
         commit.put(task.clone());
         self.plan_reminders(&mut commit, &task).await?;
         self.audit(&mut commit, AuditAction::Created, task_ref(id), &task.title);
         self.notify_task(&mut commit, &task, "task.changed", "created")
             .await;
         self.commit(commit).await?;
-        self.follow_succession(task).await
+        Ok(task)
     }
 
     /// The task `id`.
@@ -321,6 +322,9 @@ impl Session {
             return Err(Error::invalid("due", "a recurring task needs a due date"));
         }
         let mut commit = Commit::new();
+        if let Some(a) = assignee {
+            self.fence_assignment(&mut commit, a).await?;
+        }
         let mut changed = vec![task.clone()];
         for mut other in others {
             apply(&mut other, false);
@@ -343,9 +347,6 @@ impl Session {
         self.notify_task(&mut commit, &task, "task.changed", "updated")
             .await;
         self.commit(commit).await?;
-        if assignee.is_some() {
-            return self.follow_succession(task).await;
-        }
         Ok(task)
     }
 
@@ -387,6 +388,7 @@ impl Session {
         self.plan_reminders(&mut commit, &task).await?;
         self.audit(&mut commit, AuditAction::Closed, task_ref(id), "done");
         if let Some(next) = &next {
+            self.fence_assignment(&mut commit, next.assignee).await?;
             commit.put(next.clone());
             self.plan_reminders(&mut commit, next).await?;
             self.audit(

@@ -111,6 +111,11 @@ impl Session {
         r.version += 1;
         r.updated_at = now;
         let mut commit = std::mem::take(extra);
+        if r.holder != before.holder
+            && let Holder::Staff(staff) = r.holder
+        {
+            self.fence_assignment(&mut commit, staff).await?;
+        }
         self.audit(&mut commit, audit, request_ref(id), detail);
         if r.escalated && !before.escalated {
             self.audit(

@@ -54,8 +54,9 @@ impl Job for ReminderJob {
 }
 
 /// Sends today's greetings ([`crate::Session::send_greetings`] for the workspace's local
-/// date, every customer), as the system actor `worker`: once per occasion and year, with
-/// consent, outside quiet hours.
+/// date, to the customers the workspace's `settings.greeting_filter` lets through: every
+/// customer when it is empty), as the system actor `worker`: once per occasion and year,
+/// with consent, outside quiet hours.
 #[derive(Debug, Clone, Copy)]
 pub struct GreetingJob {
     every: Duration,
@@ -95,11 +96,18 @@ impl Job for GreetingJob {
         let run = crm
             .system_session(ws, "worker")
             .await?
-            .send_greetings(today, &CustomerFilter::default())
+            .send_greetings(today, &greeting_filter(&workspace.settings))
             .await?;
         if run.sent > 0 {
             tracing::info!(workspace = %ws, sent = run.sent, "greetings sent");
         }
         Ok(())
     }
+}
+
+/// The workspace's greeting filter, its tag normalised as customers' tags are.
+fn greeting_filter(settings: &crate::workspace::WorkspaceSettings) -> CustomerFilter {
+    let mut filter = settings.greeting_filter.clone();
+    filter.tag = filter.tag.map(|t| crate::normalize::normalize_text(&t));
+    filter
 }

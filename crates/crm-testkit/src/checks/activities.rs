@@ -578,11 +578,42 @@ pub async fn greetings_fall_on_their_dates_once_a_year(store: &Arc<dyn Store>) {
     );
 }
 
+/// How many assignments of each kind race one hand-over.
+const RACING: usize = 12;
+
+/// Runs `op` again while it fails with a conflict (a racer re-reads and tries again, as a
+/// person would); returns whether it was done (`false`: refused, for the person's being
+/// inactive). Any other error fails the check.
+async fn assign<T, F, Fut>(what: &str, mut op: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    loop {
+        match op().await {
+            Ok(_) => return true,
+            Err(Error::Conflict(_)) => tokio::task::yield_now().await,
+            Err(Error::Invalid { .. }) => return false,
+            Err(e) => panic!("{what}: {e}"),
+        }
+    }
+}
+
 /// Deactivating a staff member with a successor moves their held requests, open tasks,
-/// owned customers and open deals in one audited step; work assigned to them concurrently
-/// is swept too, so nothing is left held by the inactive person.
+/// owned customers and open deals in one audited step. While it runs, other sessions keep
+/// giving the leaver work of every kind (referring requests to them, creating tasks for
+/// them, making them a customer's owner, creating deals for them and giving them deals);
+/// each such commit either lands before the hand-over (and is moved by it) or is refused
+/// after: nothing is left held by the inactive person, and nothing done is lost.
 pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
+    use crm_core::customer::Customer;
+    use crm_core::request::{Holder, RequestView};
+    use crm_core::sales::{Money, Pipeline};
+    use crm_core::service::{CustomerChanges, InboundMessage, NewDeal, Sender};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     let desk = Desk::open(store, "Leaver").await;
+    let ws = desk.workspace.id;
     let agent = me(&desk.agent);
     let agent2 = me(&desk.agent2);
     let mut owned = NewCustomer::person("Owned", "Customer");
@@ -593,45 +624,222 @@ pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
         t.assignee = Some(agent);
         desk.manager.create_task(t).await.unwrap();
     }
-    // Concurrent work: the manager keeps assigning tasks to the agent while the admin hands
-    // over; assignments made once the agent is inactive are refused.
-    let manager = desk.manager.clone();
-    let racer = tokio::spawn(async move {
-        let mut made = 0;
-        for i in 0..30 {
-            let mut t = NewTask::new(TaskKind::ToDo, &format!("racing {i}"));
-            t.assignee = Some(agent);
-            if manager.create_task(t).await.is_ok() {
-                made += 1;
+    let pipeline = desk
+        .admin
+        .create_pipeline("Leaver's", Pipeline::default_stages())
+        .await
+        .unwrap();
+    let amount = Money::parse("1000", "IRR").unwrap();
+    let mut unowned = Vec::new();
+    let mut deals = Vec::new();
+    let mut requests = Vec::new();
+    let intake = desk.crm.system_session(ws, "channels").await.unwrap();
+    for i in 0..RACING {
+        let c = desk
+            .officer
+            .create_customer(NewCustomer::person("Racing", &format!("Customer {i}")))
+            .await
+            .unwrap();
+        let mut new = NewDeal::new(&format!("deal {i}"), c.id, pipeline.id, amount.clone());
+        new.owner = Some(agent2);
+        deals.push(desk.admin.create_deal(new).await.unwrap().id);
+        unowned.push(c.id);
+        let mail = InboundMessage::new(
+            Channel::Email,
+            &format!("<leaver{i}@example.com>"),
+            Sender {
+                email: Some(format!("leaver{i}@example.com")),
+                ..Default::default()
+            },
+            "Please call me",
+        );
+        requests.push(intake.intake(mail).await.unwrap().request.id);
+    }
+    let before_deals = desk
+        .admin
+        .pipeline_view(agent2, &PageRequest::first(200))
+        .await
+        .unwrap()
+        .items
+        .len();
+    // Every kind of assignment, each in its own task, racing the hand-over: it starts once
+    // each racer is a third of the way through.
+    let progress: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
+    let mut racers = Vec::new();
+    {
+        let manager = desk.manager.clone();
+        let progress = progress.clone();
+        racers.push(tokio::spawn(async move {
+            let mut made = [0usize; 5];
+            for i in 0..RACING {
+                let title = format!("racing {i}");
+                let done = assign("task", || {
+                    let mut t = NewTask::new(TaskKind::ToDo, &title);
+                    t.assignee = Some(agent);
+                    manager.create_task(t)
+                })
+                .await;
+                made[0] += usize::from(done);
+                progress[0].fetch_add(1, Ordering::SeqCst);
             }
-            tokio::task::yield_now().await;
-        }
-        made
-    });
-    tokio::task::yield_now().await;
+            made
+        }));
+    }
+    {
+        let officer = desk.officer.clone();
+        let requests = requests.clone();
+        let progress = progress.clone();
+        racers.push(tokio::spawn(async move {
+            let mut made = [0usize; 5];
+            for id in requests {
+                let done = assign("refer", || async {
+                    let r = officer.request(id).await?;
+                    officer
+                        .refer(id, r.version, Holder::Staff(agent), "yours")
+                        .await
+                })
+                .await;
+                made[1] += usize::from(done);
+                progress[1].fetch_add(1, Ordering::SeqCst);
+            }
+            made
+        }));
+    }
+    {
+        let admin = desk.admin.clone();
+        let unowned = unowned.clone();
+        let progress = progress.clone();
+        racers.push(tokio::spawn(async move {
+            let mut made = [0usize; 5];
+            for id in unowned {
+                let done = assign("owner", || {
+                    let changes = CustomerChanges {
+                        owner: Some(Some(agent)),
+                        ..CustomerChanges::default()
+                    };
+                    admin.update_customer(id, None, changes)
+                })
+                .await;
+                made[2] += usize::from(done);
+                progress[2].fetch_add(1, Ordering::SeqCst);
+            }
+            made
+        }));
+    }
+    {
+        let admin = desk.admin.clone();
+        let deals = deals.clone();
+        let (customer, pipeline, amount) = (customer.id, pipeline.id, amount.clone());
+        let progress = progress.clone();
+        racers.push(tokio::spawn(async move {
+            let mut made = [0usize; 5];
+            for (i, id) in deals.into_iter().enumerate() {
+                let done = assign("reassign", || admin.reassign_deal(id, None, agent)).await;
+                made[4] += usize::from(done);
+                let title = format!("new deal {i}");
+                let done = assign("deal", || {
+                    let mut new = NewDeal::new(&title, customer, pipeline, amount.clone());
+                    new.owner = Some(agent);
+                    admin.create_deal(new)
+                })
+                .await;
+                made[3] += usize::from(done);
+                progress[3].fetch_add(1, Ordering::SeqCst);
+            }
+            made
+        }));
+    }
+    while progress
+        .iter()
+        .any(|p| p.load(Ordering::SeqCst) < RACING / 3)
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
     let report = desk
         .admin
         .hand_over(agent, Successor::Staff(agent2))
         .await
         .unwrap();
-    let made = racer.await.unwrap();
+    let mut made = [0usize; 5];
+    for racer in racers {
+        let m = racer.await.unwrap();
+        for (total, n) in made.iter_mut().zip(m) {
+            *total += n;
+        }
+    }
     assert!(report.tasks >= 5);
-    assert_eq!(report.customers, 1);
-    // A racer that saw the agent active and committed after the hand-over moved its task on.
+    assert!(report.customers >= 1);
+    // Nothing of any kind is left with the leaver.
     let page = PageRequest::first(200);
-    let left = desk.admin.open_tasks(agent, &page).await.unwrap();
+    let tasks = desk.admin.open_tasks(agent, &page).await.unwrap();
+    assert!(tasks.items.is_empty(), "{} tasks left", tasks.items.len());
+    let held = desk
+        .admin
+        .cartable(&RequestView::Holder(Holder::Staff(agent)), &page)
+        .await
+        .unwrap();
+    assert!(held.items.is_empty(), "{} requests left", held.items.len());
+    let filter = CustomerFilter {
+        owner: Some(agent),
+        ..CustomerFilter::default()
+    };
+    let customers = desk.admin.list_customers(&filter, &page).await.unwrap();
     assert!(
-        left.items.is_empty(),
-        "{} left with the leaver",
-        left.items.len()
+        customers.items.is_empty(),
+        "{} customers left",
+        customers.items.len()
     );
+    let open = desk.admin.pipeline_view(agent, &page).await.unwrap();
+    assert!(open.items.is_empty(), "{} deals left", open.items.len());
+    // Whatever was given to the leaver and not refused is with the successor now.
     let moved = desk.admin.open_tasks(agent2, &page).await.unwrap();
-    assert_eq!(moved.items.len(), 5 + made);
+    assert_eq!(moved.items.len(), 5 + made[0]);
     assert!(moved.items.iter().all(|t: &Task| t.assignee == agent2));
+    let held = desk
+        .admin
+        .cartable(&RequestView::Holder(Holder::Staff(agent2)), &page)
+        .await
+        .unwrap();
+    assert_eq!(held.items.len(), made[1]);
+    let filter = CustomerFilter {
+        owner: Some(agent2),
+        ..CustomerFilter::default()
+    };
+    let owned: Vec<Customer> = desk
+        .admin
+        .list_customers(&filter, &page)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(owned.len(), 1 + made[2]);
+    let open = desk.admin.pipeline_view(agent2, &page).await.unwrap();
+    // Reassigned deals were the successor's before; the new ones add to them.
+    assert_eq!(open.items.len(), before_deals + made[3]);
+    assert!(made[4] <= RACING);
     let customer = desk.officer.customer(customer.id).await.unwrap();
     assert_eq!(customer.owner, Some(agent2));
+    // Refused once inactive, every kind.
+    let mut t = NewTask::new(TaskKind::ToDo, "too late");
+    t.assignee = Some(agent);
+    assert_invalid(desk.manager.create_task(t).await, None);
+    let r = desk.officer.request(requests[0]).await.unwrap();
+    assert_invalid(
+        desk.officer
+            .refer(r.id, r.version, Holder::Staff(agent), "too late")
+            .await,
+        None,
+    );
+    let changes = CustomerChanges {
+        owner: Some(Some(agent)),
+        ..CustomerChanges::default()
+    };
+    assert_invalid(
+        desk.admin.update_customer(unowned[0], None, changes).await,
+        None,
+    );
+    assert_invalid(desk.admin.reassign_deal(deals[0], None, agent).await, None);
     // The leaver is inactive; a second hand-over is refused.
-    assert!(desk.crm.session(desk.workspace.id, agent).await.is_err());
+    assert!(desk.crm.session(ws, agent).await.is_err());
     assert_invalid(
         desk.admin.hand_over(agent, Successor::Staff(agent2)).await,
         Some("leaver"),
@@ -782,4 +990,105 @@ pub async fn low_ratings_create_a_follow_up_for_the_manager(store: &Arc<dyn Stor
         .await
         .unwrap();
     assert_eq!(low.items.len(), 1);
+}
+
+/// The greeting job greets the customers the workspace's `greeting_filter` lets through,
+/// each in their language: their preferred one, else their name's script, else the
+/// workspace's.
+pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn Store>) {
+    use crm_core::activity::LANGUAGE_FIELD;
+    use crm_core::customer::FieldValue;
+    use crm_core::template::Language;
+    use crm_core::worker::{GreetingJob, Job};
+
+    let desk = Desk::open(store, "Greeting job").await;
+    let day = today(&desk);
+    let j = JalaliDate::from_gregorian(day);
+    let birthday = occasion(
+        OccasionKind::Birthday,
+        OccasionCalendar::Jalali,
+        j.month,
+        j.day,
+    );
+    let mk = |given: &str, family: &str, email: &str, tag: Option<&str>, lang: Option<&str>| {
+        let mut new = NewCustomer::person(given, family).contact(ContactKind::Email, email);
+        new.occasions = vec![birthday.clone()];
+        new.consent = vec![(Channel::Email, true)];
+        if let Some(lang) = lang {
+            new.fields
+                .insert(LANGUAGE_FIELD.into(), FieldValue::Text(lang.into()));
+        }
+        match tag {
+            Some(t) => new.tag(t),
+            None => new,
+        }
+    };
+    let persian = desk
+        .officer
+        .create_customer(mk("علی", "رضایی", "ali@example.com", Some("vip"), None))
+        .await
+        .unwrap();
+    let prefers = desk
+        .officer
+        .create_customer(mk(
+            "Jane",
+            "Doe",
+            "jane@example.com",
+            Some("vip"),
+            Some("fa"),
+        ))
+        .await
+        .unwrap();
+    let latin = desk
+        .officer
+        .create_customer(mk("John", "Smith", "john@example.com", Some("vip"), None))
+        .await
+        .unwrap();
+    let untagged = desk
+        .officer
+        .create_customer(mk("Sam", "Other", "sam@example.com", None, None))
+        .await
+        .unwrap();
+    // An unknown language is refused and changes nothing.
+    assert_invalid(
+        desk.officer
+            .create_customer(mk("Kim", "Bad", "kim@example.com", None, Some("ko")))
+            .await,
+        Some("field.language"),
+    );
+    let mut settings = desk.admin.settings().await.unwrap();
+    settings.quiet_hours = None;
+    settings.language = Some(Language::English);
+    settings.greeting_filter = CustomerFilter {
+        tag: Some("VIP".into()),
+        ..CustomerFilter::default()
+    };
+    desk.admin.update_settings(settings).await.unwrap();
+    GreetingJob::default()
+        .run(&desk.crm, desk.workspace.id)
+        .await
+        .unwrap();
+    let greeted_in = |m: &[OutboxMessage]| {
+        assert_eq!(m.len(), 1);
+        Language::detect(&m[0].notification.body)
+    };
+    let m = messages(&desk, persian.id.0, "customer.greeting").await;
+    assert_eq!(greeted_in(&m), Some(Language::Persian));
+    let m = messages(&desk, prefers.id.0, "customer.greeting").await;
+    assert_eq!(greeted_in(&m), Some(Language::Persian));
+    let m = messages(&desk, latin.id.0, "customer.greeting").await;
+    assert_eq!(greeted_in(&m), Some(Language::English));
+    assert!(
+        messages(&desk, untagged.id.0, "customer.greeting")
+            .await
+            .is_empty(),
+        "the filter leaves Sam out"
+    );
+    // Once a year: a second run sends nothing more.
+    GreetingJob::default()
+        .run(&desk.crm, desk.workspace.id)
+        .await
+        .unwrap();
+    let m = messages(&desk, latin.id.0, "customer.greeting").await;
+    assert_eq!(m.len(), 1);
 }
