@@ -145,6 +145,45 @@ impl Session {
         Ok(report)
     }
 
+    /// Who holds a request coming back to `holder` (a closed request the customer reopened):
+    /// `holder` itself when it is a queue or an active person (whose assignment fence joins
+    /// `commit`); for a person who has left, their successor from the hand-over when still
+    /// active, else `department`'s queue, else the officers' cartable. Closed requests are
+    /// not moved at hand-over, so this is where they follow the leaver's work.
+    ///
+    /// # Errors
+    /// A storage error; [`Error::Invalid`] when the person left while this commit was made.
+    pub(super) async fn holder_on_return(
+        &self,
+        commit: &mut Commit,
+        holder: Holder,
+        department: Option<DepartmentId>,
+    ) -> Result<Holder> {
+        let Holder::Staff(person) = holder else {
+            return Ok(holder);
+        };
+        if self
+            .store()
+            .load::<Staff>(self.ws, person.0)
+            .await?
+            .is_some_and(|s| s.active)
+        {
+            self.fence_assignment(commit, person).await?;
+            return Ok(holder);
+        }
+        if let Some(succession) = self.store().load::<Succession>(self.ws, person.0).await?
+            && self
+                .store()
+                .load::<Staff>(self.ws, succession.successor.0)
+                .await?
+                .is_some_and(|s| s.active)
+        {
+            self.fence_assignment(commit, succession.successor).await?;
+            return Ok(Holder::Staff(succession.successor));
+        }
+        Ok(department.map_or(Holder::Officers, Holder::Department))
+    }
+
     /// Adds to `commit` the moves of everything `leaver` holds to `holder` (requests) and
     /// `person` (the rest).
     async fn move_work(

@@ -285,6 +285,11 @@ impl Session {
                     &settings,
                 )?;
                 request.message_keys.insert(msg_key);
+                if reopened {
+                    request.holder = self
+                        .holder_on_return(&mut commit, request.holder, request.department)
+                        .await?;
+                }
                 (request, true, reopened)
             }
             None => {

@@ -1092,3 +1092,71 @@ pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn St
     let m = messages(&desk, latin.id.0, "customer.greeting").await;
     assert_eq!(m.len(), 1);
 }
+
+/// A closed request the customer reopens after its holder left goes to the leaver's
+/// successor, not back to the inactive person.
+pub async fn a_reopened_request_follows_the_leaver(store: &Arc<dyn Store>) {
+    use crm_core::request::{Holder, RequestStatus};
+    use crm_core::service::{InboundMessage, Sender};
+
+    let desk = Desk::open(store, "Reopened").await;
+    let agent = me(&desk.agent);
+    let agent2 = me(&desk.agent2);
+    let intake = desk
+        .crm
+        .system_session(desk.workspace.id, "channels")
+        .await
+        .unwrap();
+    let mail = |id: &str, body: &str| {
+        InboundMessage::new(
+            Channel::Email,
+            id,
+            Sender {
+                email: Some("reopen@example.com".into()),
+                ..Default::default()
+            },
+            body,
+        )
+        .thread("reopen-thread")
+    };
+    let r = intake
+        .intake(mail("<r-1@example.com>", "It broke"))
+        .await
+        .unwrap()
+        .request;
+    let r = desk
+        .officer
+        .refer(r.id, r.version, Holder::Staff(agent), "yours")
+        .await
+        .unwrap();
+    let r = desk
+        .agent
+        .resolve(r.id, r.version, "Fixed it")
+        .await
+        .unwrap();
+    let r = desk.manager.approve(r.id, r.version, "ok").await.unwrap();
+    let r = desk.officer.reply(r.id, r.version, None).await.unwrap();
+    let r = desk.officer.close(r.id, r.version).await.unwrap();
+    assert_eq!(
+        r.holder,
+        Holder::Staff(agent),
+        "closed with its last holder"
+    );
+    desk.admin
+        .hand_over(agent, Successor::Staff(agent2))
+        .await
+        .unwrap();
+    let again = intake
+        .intake(mail("<r-2@example.com>", "Broken again"))
+        .await
+        .unwrap();
+    assert!(again.reopened);
+    assert_eq!(again.request.id, r.id);
+    assert_eq!(again.request.status, RequestStatus::Reopened);
+    assert_eq!(again.request.holder, Holder::Staff(agent2));
+    // The successor can work it.
+    desk.agent2
+        .resolve(again.request.id, again.request.version, "Fixed again")
+        .await
+        .unwrap();
+}
