@@ -21,7 +21,9 @@
 //!    entry and audit entry in one commit; sled in `Flush` mode), `CRM_BENCH_STAGE_CHANGES`
 //!    changes (default 500) over 100 deals, one after another, beside a hand-written rusqlite
 //!    baseline doing the same work (read the deal, write it with a log row and an audit row in
-//!    one transaction; WAL, `synchronous=FULL`). Target: at least the baseline's rate.
+//!    one transaction; WAL, `synchronous=FULL`). Target: at least the baseline's rate. Then
+//!    the two reads of a change (the deal, its pipeline) are timed alone, to show how much of
+//!    a change is reading and how much committing.
 //!
 //! Seeds are written straight through `Store::commit`, 1,000 deals per commit.
 

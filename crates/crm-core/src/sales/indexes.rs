@@ -30,14 +30,14 @@ pub const LEAD_BY_OWNER: Index = Index::new(Lead::KIND, 41, "lead_by_owner");
 /// Leads marketing- or sales-qualified (now or before conversion), by qualification time.
 pub const LEAD_BY_QUALIFIED: Index = Index::new(Lead::KIND, 42, "lead_by_qualified");
 /// Open deals by owner, creation time: one salesperson's pipeline. The key ends with the
-/// deal's id and its [`OpenDeal`] summary (see [`super::summary`]).
+/// deal's id and its [`OpenDeal`] summary (see [`read_summary`](super::read_summary)).
 pub const DEAL_OPEN_BY_OWNER: Index = Index::new(Deal::KIND, 43, "deal_open_by_owner");
 /// Open deals by department, creation time.
 pub const DEAL_OPEN_BY_DEPARTMENT: Index = Index::new(Deal::KIND, 44, "deal_open_by_department");
 /// Open deals by pipeline, stage key.
 pub const DEAL_OPEN_BY_PIPELINE: Index = Index::new(Deal::KIND, 45, "deal_open_by_pipeline");
 /// Won and lost deals by closing time: the won/lost report's window. The key ends with the
-/// deal's id and its [`ClosedDeal`] summary (see [`super::summary`]).
+/// deal's id and its [`ClosedDeal`] summary (see [`read_summary`](super::read_summary)).
 pub const DEAL_CLOSED: Index = Index::new(Deal::KIND, 46, "deal_closed");
 /// Deals by customer, creation time.
 pub const DEAL_BY_CUSTOMER: Index = Index::new(Deal::KIND, 47, "deal_by_customer");

@@ -167,8 +167,11 @@ pub(super) fn with_summary<T: Serialize>(key: Key, id: Uuid, summary: Option<&T>
     }
 }
 
-/// The summary in a scanned `position` of an entry made by [`with_summary`] whose sort parts
-/// take `sort_len` bytes; `None` when it was left out.
+/// The summary in a scanned `position` of a [`super::DEAL_CLOSED`] or
+/// [`super::DEAL_OPEN_BY_OWNER`] entry whose sort parts take `sort_len` bytes
+/// ([`super::CLOSED_SORT_LEN`], [`super::OPEN_BY_OWNER_SORT_LEN`]): after them the deal's id,
+/// the summary, and the id the store appends. `None` when the summary was left out (over
+/// [`MAX_SUMMARY`] bytes): fetch the deal.
 ///
 /// # Errors
 /// [`Error::Corrupted`] for a position too short or a summary that does not decode.
