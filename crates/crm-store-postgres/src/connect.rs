@@ -7,7 +7,7 @@ use crate::setup;
 use crm_core::record::RecordKind;
 use crm_core::{Error, Result};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Connection, Executor};
+use sqlx::{AssertSqlSafe, Executor};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,9 +18,6 @@ use std::time::Duration;
 /// connections by default (`max_connections`) for every client together: keep
 /// `processes × max_connections` well below it, or put PgBouncer (transaction mode) in front.
 pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
-
-/// A pooled connection idle at least this long is pinged before it is used again.
-const PING_WHEN_IDLE: Duration = Duration::from_secs(30);
 
 /// How long getting a connection may take, connecting included, unless told otherwise.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -141,19 +138,7 @@ impl PostgresStore {
         let mut options = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .min_connections(config.min_connections)
-            .acquire_timeout(config.acquire_timeout)
-            // A ping before every statement doubled the round trips of each read and commit:
-            // only a connection idle for a while is checked (a connection that broke in the
-            // meantime fails one statement, as a statement on a live connection can).
-            .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
-                Box::pin(async move {
-                    if meta.idle_for >= PING_WHEN_IDLE {
-                        conn.ping().await?;
-                    }
-                    Ok(true)
-                })
-            });
+            .acquire_timeout(config.acquire_timeout);
         if let Some(schema) = &config.schema {
             let quoted = quote_schema(schema)?;
             if config.create_schema {
