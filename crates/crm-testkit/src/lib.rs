@@ -112,6 +112,7 @@ macro_rules! store_conformance_tests {
             bad_sales_input_changes_nothing,
             concurrent_conversion_is_idempotent,
             sales_figures_match_hand_computed,
+            deal_summaries_match_bodies,
             tasks_views_notify_and_check_access,
             recurring_tasks_edit_one_or_the_series,
             reminders_go_out_once_per_due_time,

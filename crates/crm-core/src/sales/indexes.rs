@@ -2,6 +2,7 @@
 //! 40 to 53) and SQL columns.
 
 use super::qualification::QualificationLevel;
+use super::summary::{ClosedDeal, OpenDeal, with_summary};
 use super::{Deal, ForecastSnapshot, Goal, Lead, LeadStatus, Order, Pipeline, PriceList, Product};
 use crate::record::{
     Child, Column, ColumnType as T, Entity, Index, IndexEntry, Key, KindSpec, RecordKind, Table,
@@ -14,7 +15,9 @@ static PRODUCT: KindSpec = KindSpec::of::<Product>("product", 21, 1, Some(&PRODU
 static PRICE_LIST: KindSpec =
     KindSpec::of::<PriceList>("price_list", 22, 1, Some(&PRICE_LIST_TABLE));
 static PIPELINE: KindSpec = KindSpec::of::<Pipeline>("pipeline", 23, 1, Some(&PIPELINE_TABLE));
-static DEAL: KindSpec = KindSpec::of::<Deal>("deal", 24, 1, Some(&DEAL_TABLE));
+// Index version 2: the `DEAL_OPEN_BY_OWNER` and `DEAL_CLOSED` keys end with the deal's id and
+// its summary ([`OpenDeal`], [`ClosedDeal`]).
+static DEAL: KindSpec = KindSpec::of::<Deal>("deal", 24, 2, Some(&DEAL_TABLE));
 static ORDER: KindSpec = KindSpec::of::<Order>("order", 25, 1, Some(&ORDER_TABLE));
 static GOAL: KindSpec = KindSpec::of::<Goal>("goal", 26, 1, Some(&GOAL_TABLE));
 static FORECAST_SNAPSHOT: KindSpec =
@@ -26,13 +29,15 @@ pub const LEAD_BY_STATUS: Index = Index::new(Lead::KIND, 40, "lead_by_status");
 pub const LEAD_BY_OWNER: Index = Index::new(Lead::KIND, 41, "lead_by_owner");
 /// Leads marketing- or sales-qualified (now or before conversion), by qualification time.
 pub const LEAD_BY_QUALIFIED: Index = Index::new(Lead::KIND, 42, "lead_by_qualified");
-/// Open deals by owner, creation time: one salesperson's pipeline.
+/// Open deals by owner, creation time: one salesperson's pipeline. The key ends with the
+/// deal's id and its [`OpenDeal`] summary (see [`read_summary`](super::read_summary)).
 pub const DEAL_OPEN_BY_OWNER: Index = Index::new(Deal::KIND, 43, "deal_open_by_owner");
 /// Open deals by department, creation time.
 pub const DEAL_OPEN_BY_DEPARTMENT: Index = Index::new(Deal::KIND, 44, "deal_open_by_department");
 /// Open deals by pipeline, stage key.
 pub const DEAL_OPEN_BY_PIPELINE: Index = Index::new(Deal::KIND, 45, "deal_open_by_pipeline");
-/// Won and lost deals by closing time: the won/lost report's window.
+/// Won and lost deals by closing time: the won/lost report's window. The key ends with the
+/// deal's id and its [`ClosedDeal`] summary (see [`read_summary`](super::read_summary)).
 pub const DEAL_CLOSED: Index = Index::new(Deal::KIND, 46, "deal_closed");
 /// Deals by customer, creation time.
 pub const DEAL_BY_CUSTOMER: Index = Index::new(Deal::KIND, 47, "deal_by_customer");
@@ -47,6 +52,13 @@ pub const SNAPSHOT_BY_PERIOD: Index =
     Index::new(ForecastSnapshot::KIND, 52, "forecast_snapshot_by_period");
 /// Goals by period label.
 pub const GOAL_BY_PERIOD: Index = Index::new(Goal::KIND, 53, "goal_by_period");
+
+/// Bytes of the sort parts of a [`DEAL_OPEN_BY_OWNER`] key (owner, creation time), before
+/// the deal's id and summary.
+pub const OPEN_BY_OWNER_SORT_LEN: usize = 16 + 8;
+/// Bytes of the sort part of a [`DEAL_CLOSED`] key (closing time), before the deal's id and
+/// summary.
+pub const CLOSED_SORT_LEN: usize = 8;
 
 /// A date as index keys hold it: days from the common era (order-preserving).
 pub fn day_number(date: NaiveDate) -> i64 {
@@ -164,8 +176,13 @@ impl Entity for Deal {
         let mut entries =
             vec![DEAL_BY_CUSTOMER.entry(Key::new().id(self.customer.0).time(self.created_at))];
         if self.is_open() {
-            entries
-                .push(DEAL_OPEN_BY_OWNER.entry(Key::new().id(self.owner.0).time(self.created_at)));
+            let by_owner = Key::new().id(self.owner.0).time(self.created_at);
+            let summary = OpenDeal::of(self);
+            entries.push(DEAL_OPEN_BY_OWNER.entry(with_summary(
+                by_owner,
+                self.id.0,
+                summary.as_ref(),
+            )));
             if let Some(d) = self.department {
                 entries
                     .push(DEAL_OPEN_BY_DEPARTMENT.entry(Key::new().id(d.0).time(self.created_at)));
@@ -177,7 +194,12 @@ impl Entity for Deal {
                 entries.push(DEAL_OPEN_BY_CLOSE.entry(Key::new().i64(day_number(close))));
             }
         } else if let Some(closed) = self.closed_at {
-            entries.push(DEAL_CLOSED.entry(Key::new().time(closed)));
+            let summary = ClosedDeal::of(self);
+            entries.push(DEAL_CLOSED.entry(with_summary(
+                Key::new().time(closed),
+                self.id.0,
+                summary.as_ref(),
+            )));
         }
         entries
     }

@@ -19,6 +19,7 @@ mod price_list;
 mod product;
 mod qualification;
 mod stage_log;
+mod summary;
 mod won_lost;
 
 pub use deal::{Deal, DealStatus, Line};
@@ -27,9 +28,10 @@ pub use forecast::{
 };
 pub use goal::{Goal, GoalMetric, GoalSubject};
 pub use indexes::{
-    DEAL_BY_CUSTOMER, DEAL_CLOSED, DEAL_OPEN_BY_CLOSE, DEAL_OPEN_BY_DEPARTMENT, DEAL_OPEN_BY_OWNER,
-    DEAL_OPEN_BY_PIPELINE, GOAL_BY_PERIOD, LEAD_BY_OWNER, LEAD_BY_QUALIFIED, LEAD_BY_STATUS,
-    ORDER_BY_CUSTOMER, ORDER_BY_TIME, SNAPSHOT_BY_PERIOD, day_number,
+    CLOSED_SORT_LEN, DEAL_BY_CUSTOMER, DEAL_CLOSED, DEAL_OPEN_BY_CLOSE, DEAL_OPEN_BY_DEPARTMENT,
+    DEAL_OPEN_BY_OWNER, DEAL_OPEN_BY_PIPELINE, GOAL_BY_PERIOD, LEAD_BY_OWNER, LEAD_BY_QUALIFIED,
+    LEAD_BY_STATUS, OPEN_BY_OWNER_SORT_LEN, ORDER_BY_CUSTOMER, ORDER_BY_TIME, SNAPSHOT_BY_PERIOD,
+    day_number,
 };
 pub use lead::{Conversion, Lead, LeadSource, LeadStatus, SourceKind};
 pub use lost_reason::LostReason;
@@ -40,4 +42,5 @@ pub use price_list::PriceList;
 pub use product::Product;
 pub use qualification::{Qualification, QualificationLevel};
 pub use stage_log::{Position, StageChange, StageTime, replay, time_in_stages};
+pub use summary::{ClosedDeal, MAX_SUMMARY, OpenDeal, read_summary};
 pub use won_lost::{StageConversion, WonLostReport, WonLostRow};

@@ -14,7 +14,8 @@ use crate::limits::{self, MAX_NAME};
 use crate::record::{Entity, Key, RecordKind, RecordRef};
 use crate::sales::{
     DEAL_BY_CUSTOMER, DEAL_OPEN_BY_OWNER, Deal, DealStatus, LeadSource, Line, LostReason, Money,
-    Pipeline, Position, StageChange, StageTime, time_in_stages,
+    OPEN_BY_OWNER_SORT_LEN, OpenDeal, Pipeline, Position, StageChange, StageTime, read_summary,
+    time_in_stages,
 };
 use crate::staff::{Role, Staff};
 use crate::store::{Commit, Page, PageRequest, Scan, StoreExt};
@@ -91,8 +92,8 @@ pub struct DealChanges {
 /// An open deal in a salesperson's pipeline view, with what its stage says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PipelineItem {
-    /// The deal.
-    pub deal: Deal,
+    /// The deal, as the view shows it (fetch it with [`Session::deal`] for the rest).
+    pub deal: OpenDeal,
     /// Its stage's position in the pipeline (0 first).
     pub stage_position: usize,
     /// The probability that counts (set by hand or the stage's default).
@@ -593,15 +594,37 @@ impl Session {
         page: &PageRequest,
     ) -> Result<Page<PipelineItem>> {
         self.check(Permission::WorkSales, None)?;
-        if self.principal.staff_id() != Some(owner) {
+        // Administrators may see anyone's: only others need the owner's department.
+        let admin = self.acting_staff().is_some_and(|s| s.has_role(Role::Admin));
+        if self.principal.staff_id() != Some(owner) && !admin {
             let member = self.active_staff(owner).await.ok();
             self.may_work_deal(owner, member.and_then(|m| m.department))?;
         }
-        let scan = Scan::index(DEAL_OPEN_BY_OWNER).prefix(&Key::new().id(owner.0));
-        let deals = self.store().page::<Deal>(self.ws, scan, page).await?;
+        let scan = Scan::index(DEAL_OPEN_BY_OWNER)
+            .prefix(&Key::new().id(owner.0))
+            .keys_only()
+            .page(page)?;
+        let mut hits = self.store().scan(self.ws, &scan).await?;
+        let next = if hits.len() > page.limit() {
+            hits.truncate(page.limit());
+            hits.last().map(|h| h.cursor())
+        } else {
+            None
+        };
         let mut pipelines: Vec<Pipeline> = Vec::new();
-        let mut items = Vec::with_capacity(deals.items.len());
-        for deal in deals.items {
+        let mut items = Vec::with_capacity(hits.len());
+        for hit in hits {
+            let deal = match read_summary::<OpenDeal>(&hit.position, OPEN_BY_OWNER_SORT_LEN)? {
+                Some(deal) => deal,
+                None => {
+                    let deal = self.store().fetch::<Deal>(self.ws, hit.id).await?;
+                    match OpenDeal::of(&deal) {
+                        Some(open) => open,
+                        // Closed since the scan: no longer in the pipeline.
+                        None => continue,
+                    }
+                }
+            };
             if !pipelines.iter().any(|p| p.id == deal.pipeline) {
                 pipelines.push(
                     self.store()
@@ -622,10 +645,7 @@ impl Session {
                 deal,
             });
         }
-        Ok(Page {
-            items,
-            next: deals.next,
-        })
+        Ok(Page { items, next })
     }
 
     /// The deals of a customer, newest first (every deal: the customer view shows them to

@@ -4,14 +4,19 @@ use super::Session;
 use crate::access::Permission;
 use crate::calendar::Period;
 use crate::error::{Error, Result};
+use crate::record::Key;
 use crate::sales::{
-    Deal, DealStatus, LostReason, Pipeline, Position, StageConversion, WonLostReport, WonLostRow,
+    CLOSED_SORT_LEN, ClosedDeal, DEAL_CLOSED, Deal, DealStatus, Pipeline, StageConversion,
+    WonLostReport, WonLostRow, read_summary,
 };
-use crate::store::StoreExt;
+use crate::store::{Scan, StoreExt};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
 
-fn tally(row: &mut WonLostRow, deal: &Deal) {
+/// Entries the report reads per scan (keys only: a few hundred bytes each).
+const SUMMARY_BATCH: usize = 10_000;
+
+fn tally(row: &mut WonLostRow, deal: &ClosedDeal) {
     match deal.status {
         DealStatus::Won => {
             row.won += 1;
@@ -31,17 +36,14 @@ fn average(values: impl Iterator<Item = f64>) -> Option<f64> {
 
 /// Per stage of `pipeline`, how many of `deals` reached it and how many of those went on to a
 /// later stage or were won.
-fn conversion(pipeline: &Pipeline, deals: &[&Deal]) -> Vec<StageConversion> {
+fn conversion(pipeline: &Pipeline, deals: &[&ClosedDeal]) -> Vec<StageConversion> {
     let reached: Vec<(BTreeSet<usize>, bool)> = deals
         .iter()
         .map(|d| {
             let stages = d
-                .log
+                .stages
                 .iter()
-                .filter_map(|c| match &c.to {
-                    Position::Stage(key) => pipeline.position(key),
-                    _ => None,
-                })
+                .filter_map(|k| pipeline.position(k))
                 .collect();
             (stages, d.status == DealStatus::Won)
         })
@@ -83,7 +85,7 @@ impl Session {
         if to <= from {
             return Err(Error::invalid("period", "the end must be after the start"));
         }
-        let deals = self.closed_between(from, to).await?;
+        let deals = self.closed_summaries(from, to).await?;
         let pipelines = self.store().all::<Pipeline>(self.ws).await?;
         let mut report = WonLostReport {
             from,
@@ -98,35 +100,32 @@ impl Session {
                 deals
                     .iter()
                     .filter(|d| d.status == DealStatus::Won)
-                    .filter_map(Deal::cycle_days),
+                    .map(ClosedDeal::cycle_days),
             ),
-            avg_cycle_days: average(deals.iter().filter_map(Deal::cycle_days)),
+            avg_cycle_days: average(deals.iter().map(ClosedDeal::cycle_days)),
             conversion: BTreeMap::new(),
         };
         for deal in &deals {
             tally(&mut report.total, deal);
             tally(report.owners.entry(deal.owner).or_default(), deal);
-            let source = deal
-                .source
-                .as_ref()
-                .map_or("-", |s| s.kind.as_str())
-                .to_owned();
+            let source = deal.source.map_or("-", |s| s.as_str()).to_owned();
             tally(report.sources.entry(source).or_default(), deal);
             if deal.status == DealStatus::Lost {
                 *report
                     .lost_value
                     .entry(deal.amount.currency.clone())
                     .or_default() += deal.amount.amount;
-                if let Some(reason) = &deal.lost_reason {
-                    *report.reasons.entry(reason.kind().to_owned()).or_default() += 1;
-                    if let LostReason::Competitor { name } = reason {
-                        *report.competitors.entry(name.clone()).or_default() += 1;
-                    }
+                if let Some(reason) = &deal.reason {
+                    *report.reasons.entry(reason.clone()).or_default() += 1;
+                }
+                if let Some(name) = &deal.competitor {
+                    *report.competitors.entry(name.clone()).or_default() += 1;
                 }
             }
         }
         for pipeline in &pipelines {
-            let of_it: Vec<&Deal> = deals.iter().filter(|d| d.pipeline == pipeline.id).collect();
+            let of_it: Vec<&ClosedDeal> =
+                deals.iter().filter(|d| d.pipeline == pipeline.id).collect();
             if !of_it.is_empty() {
                 report
                     .conversion
@@ -147,5 +146,39 @@ impl Session {
             .utc_range(tz)
             .map_err(|e| Error::invalid("period", e.to_string()))?;
         self.won_lost_report(from, to).await
+    }
+
+    /// The summaries of the deals won or lost in `[from, to)`, by closing time, read from
+    /// the [`DEAL_CLOSED`] keys alone (a deal whose summary was left out is fetched).
+    async fn closed_summaries(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ClosedDeal>> {
+        let range = Scan::index(DEAL_CLOSED)
+            .from(&Key::new().time(from))
+            .until(&Key::new().time(to))
+            .keys_only()
+            .limit(SUMMARY_BATCH);
+        let mut out = Vec::new();
+        let mut scan = range.clone();
+        loop {
+            let hits = self.store().scan(self.ws, &scan).await?;
+            for hit in &hits {
+                match read_summary::<ClosedDeal>(&hit.position, CLOSED_SORT_LEN)? {
+                    Some(summary) => out.push(summary),
+                    None => {
+                        let deal = self.store().fetch::<Deal>(self.ws, hit.id).await?;
+                        out.extend(ClosedDeal::of(&deal));
+                    }
+                }
+            }
+            match hits.last() {
+                Some(last) if hits.len() == SUMMARY_BATCH => {
+                    scan = range.clone().after(&last.position)?;
+                }
+                _ => return Ok(out),
+            }
+        }
     }
 }

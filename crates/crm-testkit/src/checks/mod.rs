@@ -50,7 +50,8 @@ pub use records::{
 };
 pub use sales::{
     SalesDesk, bad_sales_input_changes_nothing, concurrent_conversion_is_idempotent,
-    deal_access_follows_ownership, sales_figures_match_hand_computed, sales_funnel_scenario,
+    deal_access_follows_ownership, deal_summaries_match_bodies, sales_figures_match_hand_computed,
+    sales_funnel_scenario,
 };
 pub use templates::templates_override_per_workspace;
 

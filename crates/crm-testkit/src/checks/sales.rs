@@ -11,15 +11,18 @@ use crm_core::calendar::Period;
 use crm_core::clock::Clock;
 use crm_core::customer::ContactKind;
 use crm_core::id::{CustomerId, DepartmentId};
+use crm_core::record::{Index, Key};
 use crm_core::sales::{
-    Currency, Deal, DealStatus, ForecastScope, GoalMetric, GoalSubject, LeadSource, LeadStatus,
-    LostReason, Money, Pipeline, Position, QualificationLevel, SourceKind, replay,
+    CLOSED_SORT_LEN, ClosedDeal, Currency, DEAL_CLOSED, DEAL_OPEN_BY_OWNER, Deal, DealStatus,
+    ForecastScope, GoalMetric, GoalSubject, LeadSource, LeadStatus, LostReason, Money,
+    OPEN_BY_OWNER_SORT_LEN, OpenDeal, Pipeline, Position, QualificationLevel, SourceKind,
+    read_summary, replay,
 };
 use crm_core::service::{
     ConvertLead, DealChanges, LeadDeal, NewCustomer, NewDeal, NewGoal, NewLead, StaffChanges,
     WebForm,
 };
-use crm_core::store::{PageRequest, Store};
+use crm_core::store::{PageRequest, Scan, Store, StoreExt};
 use crm_core::{Error, Session};
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -815,4 +818,118 @@ pub async fn sales_figures_match_hand_computed(store: &Arc<dyn Store>) {
         .find(|g| g.goal.metric.kind() == "won_count")
         .unwrap();
     assert_eq!(won.actual, irr(2));
+}
+
+/// Every summary in `index` of workspace `ws` (sort parts of `sort_len` bytes), by deal id.
+async fn summaries<T: serde::de::DeserializeOwned>(
+    store: &Arc<dyn Store>,
+    ws: crm_core::id::WorkspaceId,
+    index: Index,
+    sort_len: usize,
+) -> Vec<(uuid::Uuid, T)> {
+    let scan = Scan::index(index).prefix(&Key::new()).keys_only();
+    let hits = store.scan(ws, &scan).await.unwrap();
+    hits.iter()
+        .map(|h| {
+            let summary = read_summary::<T>(&h.position, sort_len).unwrap();
+            (h.id, summary.expect("a small deal's summary is in its key"))
+        })
+        .collect()
+}
+
+/// The summaries that the won/lost report and the pipeline view read from index keys
+/// ([`ClosedDeal`], [`OpenDeal`]) agree with the deals' bodies after every kind of change:
+/// creation, stage moves, edits, reassignment, winning, losing, reopening.
+pub async fn deal_summaries_match_bodies(store: &Arc<dyn Store>) {
+    let s = SalesDesk::open(store, "Summaries").await;
+    let desk = &s.desk;
+    let ws = desk.workspace.id;
+    let c = s.customer("Roya Karimi").await;
+    let agent2 = desk.agent2.principal().staff_id().unwrap();
+    let won = s.deal(&desk.agent, c, "20000000", "IRR").await;
+    desk.agent
+        .move_deal(won.id, None, "proposal")
+        .await
+        .unwrap();
+    desk.tick(60);
+    desk.agent.win_deal(won.id, None).await.unwrap();
+    let lost = s.deal(&desk.agent, c, "7", "USD").await;
+    desk.agent.move_deal(lost.id, None, "needs").await.unwrap();
+    let pars = LostReason::Competitor {
+        name: "پارس Co".into(),
+    };
+    desk.agent.lose_deal(lost.id, None, pars).await.unwrap();
+    let reopened = s.deal(&desk.agent, c, "30000000", "IRR").await;
+    desk.agent
+        .lose_deal(reopened.id, None, LostReason::Price)
+        .await
+        .unwrap();
+    desk.tick(60);
+    desk.agent
+        .reopen_deal(reopened.id, None, Some("proposal"))
+        .await
+        .unwrap();
+    let edited = s.deal(&desk.agent, c, "10000000", "IRR").await;
+    let changes = DealChanges {
+        title: Some("میز و صندلی".into()),
+        probability: Some(Some(35)),
+        expected_close: Some(NaiveDate::from_ymd_opt(2026, 6, 1)),
+        ..Default::default()
+    };
+    desk.agent
+        .update_deal(edited.id, None, changes)
+        .await
+        .unwrap();
+    let given = s.deal(&desk.agent, c, "40000000", "IRR").await;
+    desk.admin
+        .reassign_deal(given.id, None, agent2)
+        .await
+        .unwrap();
+
+    let ids = [won.id, lost.id, reopened.id, edited.id, given.id];
+    let mut deals = Vec::new();
+    for id in ids {
+        deals.push(store.fetch::<Deal>(ws, id.0).await.unwrap());
+    }
+    let closed: Vec<(uuid::Uuid, ClosedDeal)> =
+        summaries(store, ws, DEAL_CLOSED, CLOSED_SORT_LEN).await;
+    let open: Vec<(uuid::Uuid, OpenDeal)> =
+        summaries(store, ws, DEAL_OPEN_BY_OWNER, OPEN_BY_OWNER_SORT_LEN).await;
+    // One entry per deal, in the right index, equal to the summary of its body.
+    assert_eq!(closed.len() + open.len(), deals.len());
+    for deal in &deals {
+        let in_closed = closed.iter().find(|(id, _)| *id == deal.id.0);
+        let in_open = open.iter().find(|(id, _)| *id == deal.id.0);
+        assert_eq!(in_closed.map(|(_, s)| s.clone()), ClosedDeal::of(deal));
+        assert_eq!(in_open.map(|(_, s)| s.clone()), OpenDeal::of(deal));
+    }
+    let lost_summary = &closed.iter().find(|(id, _)| *id == lost.id.0).unwrap().1;
+    assert_eq!(lost_summary.competitor.as_deref(), Some("پارس Co"));
+    assert_eq!(lost_summary.stages, ["qualification", "needs"]);
+    let given_summary = &open.iter().find(|(id, _)| *id == given.id.0).unwrap().1;
+    assert_eq!(given_summary.owner, agent2);
+    // The pipeline view shows what the bodies say.
+    let view = desk
+        .agent
+        .pipeline_view(
+            desk.agent.principal().staff_id().unwrap(),
+            &PageRequest::first(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(view.items.len(), 1);
+    let first = &view.items[0];
+    let body = deals.iter().find(|d| d.id == first.deal.id).unwrap();
+    assert_eq!(Some(first.deal.clone()), OpenDeal::of(body));
+    let rest = desk
+        .agent
+        .pipeline_view(
+            desk.agent.principal().staff_id().unwrap(),
+            &PageRequest::after(view.next.unwrap(), 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert!(rest.next.is_none());
+    assert_ne!(rest.items[0].deal.id, first.deal.id);
 }
