@@ -119,7 +119,7 @@ macro_rules! store_conformance_tests {
             greetings_fall_on_their_dates_once_a_year,
             greeting_job_follows_the_filter_and_the_language,
             hand_over_leaves_nothing_with_the_leaver,
-            a_reopened_request_follows_the_leaver,
+            reopened_work_follows_the_leaver,
             customer_timeline_pages_newest_first,
             low_ratings_create_a_follow_up_for_the_manager,
         );

@@ -354,11 +354,16 @@ impl Session {
                     .fetch::<Pipeline>(self.ws, deal.pipeline.0)
                     .await?;
                 let owner = deal.owner;
+                let was_open = deal.is_open();
                 let (action, detail) = apply(self, &mut deal, &pipeline)?;
+                let reopened = deal.is_open() && !was_open;
+                if reopened && deal.owner == owner {
+                    deal.owner = self.owner_on_reopening(owner).await?;
+                }
                 deal.version += 1;
                 deal.updated_at = self.now();
                 let mut commit = Commit::new();
-                if deal.owner != owner {
+                if deal.owner != owner || reopened {
                     self.fence_assignment(&mut commit, deal.owner).await?;
                 }
                 commit.put(deal.clone());
@@ -370,6 +375,28 @@ impl Session {
             },
         )
         .await
+    }
+
+    /// Who owns a deal reopened with `owner`: `owner` while active; for one who left, their
+    /// successor from the hand-over, else the staff member reopening it.
+    async fn owner_on_reopening(&self, owner: StaffId) -> Result<StaffId> {
+        if self
+            .store()
+            .load::<Staff>(self.ws, owner.0)
+            .await?
+            .is_some_and(|s| s.active)
+        {
+            return Ok(owner);
+        }
+        if let Some(successor) = self.active_successor(owner).await? {
+            return Ok(successor);
+        }
+        self.principal.staff_id().ok_or_else(|| {
+            Error::invalid(
+                "owner",
+                format!("{owner} has left with no successor: reassign the deal"),
+            )
+        })
     }
 
     fn log_move(&self, deal: &mut Deal, to: Position, reason: Option<LostReason>) {

@@ -171,17 +171,28 @@ impl Session {
             self.fence_assignment(commit, person).await?;
             return Ok(holder);
         }
-        if let Some(succession) = self.store().load::<Succession>(self.ws, person.0).await?
-            && self
-                .store()
-                .load::<Staff>(self.ws, succession.successor.0)
-                .await?
-                .is_some_and(|s| s.active)
-        {
-            self.fence_assignment(commit, succession.successor).await?;
-            return Ok(Holder::Staff(succession.successor));
+        if let Some(successor) = self.active_successor(person).await? {
+            self.fence_assignment(commit, successor).await?;
+            return Ok(Holder::Staff(successor));
         }
         Ok(department.map_or(Holder::Officers, Holder::Department))
+    }
+
+    /// The person who took over `leaver`'s work at hand-over, when there was a hand-over and
+    /// they are still active.
+    ///
+    /// # Errors
+    /// A storage error.
+    pub(super) async fn active_successor(&self, leaver: StaffId) -> Result<Option<StaffId>> {
+        let Some(succession) = self.store().load::<Succession>(self.ws, leaver.0).await? else {
+            return Ok(None);
+        };
+        let active = self
+            .store()
+            .load::<Staff>(self.ws, succession.successor.0)
+            .await?
+            .is_some_and(|s| s.active);
+        Ok(active.then_some(succession.successor))
     }
 
     /// Adds to `commit` the moves of everything `leaver` holds to `holder` (requests) and

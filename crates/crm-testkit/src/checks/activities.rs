@@ -1093,11 +1093,12 @@ pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn St
     assert_eq!(m.len(), 1);
 }
 
-/// A closed request the customer reopens after its holder left goes to the leaver's
-/// successor, not back to the inactive person.
-pub async fn a_reopened_request_follows_the_leaver(store: &Arc<dyn Store>) {
+/// A closed request the customer reopens, and a lost deal reopened, after the person who
+/// had them left go to the leaver's successor, not back to the inactive person.
+pub async fn reopened_work_follows_the_leaver(store: &Arc<dyn Store>) {
     use crm_core::request::{Holder, RequestStatus};
-    use crm_core::service::{InboundMessage, Sender};
+    use crm_core::sales::{LostReason, Money, Pipeline};
+    use crm_core::service::{InboundMessage, NewDeal, Sender};
 
     let desk = Desk::open(store, "Reopened").await;
     let agent = me(&desk.agent);
@@ -1142,6 +1143,24 @@ pub async fn a_reopened_request_follows_the_leaver(store: &Arc<dyn Store>) {
         Holder::Staff(agent),
         "closed with its last holder"
     );
+    let pipeline = desk
+        .admin
+        .create_pipeline("Reopened", Pipeline::default_stages())
+        .await
+        .unwrap();
+    let mut new = NewDeal::new(
+        "lost one",
+        r.customer.unwrap(),
+        pipeline.id,
+        Money::parse("5000", "IRR").unwrap(),
+    );
+    new.owner = Some(agent);
+    let deal = desk.admin.create_deal(new).await.unwrap();
+    let deal = desk
+        .admin
+        .lose_deal(deal.id, None, LostReason::Price)
+        .await
+        .unwrap();
     desk.admin
         .hand_over(agent, Successor::Staff(agent2))
         .await
@@ -1159,4 +1178,12 @@ pub async fn a_reopened_request_follows_the_leaver(store: &Arc<dyn Store>) {
         .resolve(again.request.id, again.request.version, "Fixed again")
         .await
         .unwrap();
+    let deal = desk.admin.reopen_deal(deal.id, None, None).await.unwrap();
+    assert_eq!(deal.owner, agent2);
+    let view = desk
+        .admin
+        .pipeline_view(agent2, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert!(view.items.iter().any(|i| i.deal.id == deal.id));
 }
