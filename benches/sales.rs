@@ -23,7 +23,9 @@
 //!    baseline doing the same work (read the deal, write it with a log row and an audit row in
 //!    one transaction; WAL, `synchronous=FULL`). Target: at least the baseline's rate. Then
 //!    the two reads of a change (the deal, its pipeline) are timed alone, to show how much of
-//!    a change is reading and how much committing.
+//!    a change is reading and how much committing. With PostgreSQL, the same hand-written
+//!    work over sqlx on the same server is a second baseline: the server's own price of a
+//!    durable change (a round trip per statement and a WAL flush per commit).
 //!
 //! Seeds are written straight through `Store::commit`, 1,000 deals per commit.
 
@@ -110,6 +112,7 @@ fn main() {
             let (store, schema) = TestSchema::create(url).await.expect("postgres schema");
             stage_changes("postgres", Arc::new(store), changes).await;
             drop(schema);
+            postgres_baseline_stage_changes(url, changes).await;
         }
         sqlite_stage_changes(changes);
     });
@@ -398,11 +401,64 @@ fn sqlite_stage_changes(changes: u64) {
          CREATE TABLE audit (id BLOB PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, record_id BLOB NOT NULL, detail TEXT NOT NULL);",
     )
     .expect("schema");
-    let now = Utc::now();
     let by = Actor::Staff(StaffId(Uuid::now_v7()));
     let mut ids = Vec::new();
-    for i in 0..100u64 {
-        let d = Deal {
+    for d in baseline_deals(&by) {
+        let data = Body::binary(&d).expect("encode").as_bytes().to_vec();
+        conn.execute(
+            "INSERT INTO deals (id, stage, version, data) VALUES (?1, ?2, 1, ?3)",
+            params![d.id.0.as_bytes(), d.stage, data],
+        )
+        .expect("insert");
+        ids.push(d.id.0);
+    }
+    let stages = ["needs", "proposal"];
+    let start = Instant::now();
+    for k in 0..changes {
+        let id = ids[(k % 100) as usize];
+        let stage = stages[((k / 100) % 2) as usize];
+        let tx = rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
+            .expect("tx");
+        let (data, version): (Vec<u8>, i64) = tx
+            .query_row(
+                "SELECT data, version FROM deals WHERE id = ?1",
+                [id.as_bytes()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .expect("read");
+        let at = Utc::now();
+        let (from, data) = moved(data, stage, &by, at);
+        tx.execute(
+            "UPDATE deals SET stage = ?2, version = ?3, data = ?4 WHERE id = ?1 AND version = ?5",
+            params![id.as_bytes(), stage, version + 1, data, version],
+        )
+        .expect("update");
+        tx.execute(
+            "INSERT INTO deal_log (deal_id, from_stage, to_stage, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.as_bytes(), from, stage, by.to_string(), at.timestamp_micros()],
+        )
+        .expect("log");
+        tx.execute(
+            "INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES (?1, ?2, ?3, 'stage_changed', ?4, ?5)",
+            params![Uuid::now_v7().as_bytes(), at.timestamp_micros(), by.to_string(), id.as_bytes(), format!("{from} -> {stage}")],
+        )
+        .expect("audit");
+        tx.commit().expect("commit");
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "sales/sqlite baseline: {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
+        elapsed.as_secs_f64(),
+        changes as f64 / elapsed.as_secs_f64(),
+        ms(elapsed) / changes as f64
+    );
+}
+
+/// The 100 deals of the baselines, at stage `qualification`.
+fn baseline_deals(by: &Actor) -> Vec<Deal> {
+    let now = Utc::now();
+    (0..100u64)
+        .map(|i| Deal {
             id: DealId(Uuid::now_v7()),
             version: 1,
             title: format!("Deal {i}"),
@@ -430,13 +486,58 @@ fn sqlite_stage_changes(changes: u64) {
             }],
             created_at: now,
             updated_at: now,
-        };
+        })
+        .collect()
+}
+
+/// A baseline's stage change of the encoded deal `data`: its stage before, and the deal
+/// encoded again at `stage` with the move logged.
+fn moved(data: Vec<u8>, stage: &str, by: &Actor, at: DateTime<Utc>) -> (String, Vec<u8>) {
+    let mut d: Deal = Body::Binary(data).decode().expect("decode");
+    let from = d.stage.clone();
+    d.log.push(StageChange {
+        from: Some(Position::Stage(from.clone())),
+        to: Position::Stage(stage.into()),
+        by: by.clone(),
+        at,
+        reason: None,
+    });
+    d.stage = stage.into();
+    d.version += 1;
+    (from, Body::binary(&d).expect("encode").as_bytes().to_vec())
+}
+
+/// The same work as the SQLite baseline, written by hand over sqlx on PostgreSQL (a schema
+/// of its own): per change one transaction that reads the deal (`FOR UPDATE`), writes it,
+/// a log row and an audit row. The server's own price of a durable change, beside which
+/// the PostgreSQL store's figure is its overhead.
+async fn postgres_baseline_stage_changes(url: &str, changes: u64) {
+    use sqlx::{Connection, PgConnection, Row};
+    let schema = TestSchema::reserve(url);
+    let mut conn = PgConnection::connect(url).await.expect("postgres");
+    let ddl = format!(
+        "CREATE SCHEMA \"{0}\"; SET search_path TO \"{0}\";
+         CREATE TABLE deals (id uuid PRIMARY KEY, stage text NOT NULL, version bigint NOT NULL, data bytea NOT NULL);
+         CREATE TABLE deal_log (deal_id uuid NOT NULL, from_stage text, to_stage text NOT NULL, by_actor text NOT NULL, at timestamptz NOT NULL);
+         CREATE INDEX deal_log_by_deal ON deal_log (deal_id, at);
+         CREATE TABLE audit (id uuid PRIMARY KEY, at timestamptz NOT NULL, actor text NOT NULL, action text NOT NULL, record_id uuid NOT NULL, detail text NOT NULL);",
+        schema.name()
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+        .execute(&mut conn)
+        .await
+        .expect("baseline tables");
+    let by = Actor::Staff(StaffId(Uuid::now_v7()));
+    let mut ids = Vec::new();
+    for d in baseline_deals(&by) {
         let data = Body::binary(&d).expect("encode").as_bytes().to_vec();
-        conn.execute(
-            "INSERT INTO deals (id, stage, version, data) VALUES (?1, ?2, 1, ?3)",
-            params![d.id.0.as_bytes(), d.stage, data],
-        )
-        .expect("insert");
+        sqlx::query("INSERT INTO deals (id, stage, version, data) VALUES ($1, $2, 1, $3)")
+            .bind(d.id.0)
+            .bind(&d.stage)
+            .bind(data)
+            .execute(&mut conn)
+            .await
+            .expect("insert");
         ids.push(d.id.0);
     }
     let stages = ["needs", "proposal"];
@@ -444,50 +545,52 @@ fn sqlite_stage_changes(changes: u64) {
     for k in 0..changes {
         let id = ids[(k % 100) as usize];
         let stage = stages[((k / 100) % 2) as usize];
-        let tx = rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
-            .expect("tx");
-        let (data, version): (Vec<u8>, i64) = tx
-            .query_row(
-                "SELECT data, version FROM deals WHERE id = ?1",
-                [id.as_bytes()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+        let mut tx = conn.begin().await.expect("begin");
+        let row = sqlx::query("SELECT data, version FROM deals WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
             .expect("read");
-        let mut d: Deal = Body::Binary(data).decode().expect("decode");
+        let version: i64 = row.get(1);
         let at = Utc::now();
-        let from = d.stage.clone();
-        d.log.push(StageChange {
-            from: Some(Position::Stage(from.clone())),
-            to: Position::Stage(stage.into()),
-            by: by.clone(),
-            at,
-            reason: None,
-        });
-        d.stage = stage.into();
-        d.version += 1;
-        let data = Body::binary(&d).expect("encode").as_bytes().to_vec();
-        tx.execute(
-            "UPDATE deals SET stage = ?2, version = ?3, data = ?4 WHERE id = ?1 AND version = ?5",
-            params![id.as_bytes(), stage, version + 1, data, version],
+        let (from, data) = moved(row.get(0), stage, &by, at);
+        sqlx::query(
+            "UPDATE deals SET stage = $2, version = $3, data = $4 WHERE id = $1 AND version = $5",
         )
+        .bind(id)
+        .bind(stage)
+        .bind(version + 1)
+        .bind(data)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
         .expect("update");
-        tx.execute(
-            "INSERT INTO deal_log (deal_id, from_stage, to_stage, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id.as_bytes(), from, stage, by.to_string(), at.timestamp_micros()],
-        )
-        .expect("log");
-        tx.execute(
-            "INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES (?1, ?2, ?3, 'stage_changed', ?4, ?5)",
-            params![Uuid::now_v7().as_bytes(), at.timestamp_micros(), by.to_string(), id.as_bytes(), format!("{from} -> {stage}")],
-        )
-        .expect("audit");
-        tx.commit().expect("commit");
+        sqlx::query("INSERT INTO deal_log (deal_id, from_stage, to_stage, by_actor, at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(&from)
+            .bind(stage)
+            .bind(by.to_string())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .expect("log");
+        sqlx::query("INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES ($1, $2, $3, 'stage_changed', $4, $5)")
+            .bind(Uuid::now_v7())
+            .bind(at)
+            .bind(by.to_string())
+            .bind(id)
+            .bind(format!("{from} -> {stage}"))
+            .execute(&mut *tx)
+            .await
+            .expect("audit");
+        tx.commit().await.expect("commit");
     }
     let elapsed = start.elapsed();
     println!(
-        "sales/sqlite baseline: {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
+        "sales/postgres baseline (sqlx by hand): {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
         elapsed.as_secs_f64(),
         changes as f64 / elapsed.as_secs_f64(),
         ms(elapsed) / changes as f64
     );
+    conn.close().await.expect("close");
 }
