@@ -45,7 +45,19 @@ mod recovery;
 mod reminders;
 mod tasks;
 mod timeline;
+// The customer club.
+mod club_expiry;
+mod club_holds;
+mod club_ledger;
+mod club_members;
+mod club_notices;
+mod club_referrals;
+mod club_rewards;
+mod club_tiers;
 
+pub use club_expiry::ExpiryRun;
+pub use club_ledger::MAX_ADJUSTMENT;
+pub use club_members::{Balance, NewProgramme};
 pub use contacts::ContactInput;
 pub use conversion::{ConversionOutcome, ConvertLead, LeadDeal};
 pub use customers::{CustomerChanges, NewCustomer};
