@@ -9,6 +9,7 @@ pub(crate) mod forecasts;
 pub(crate) mod goals;
 pub(crate) mod intake;
 pub(crate) mod leads;
+pub(crate) mod club;
 pub(crate) mod orders;
 pub(crate) mod outbox;
 pub(crate) mod pipelines;
