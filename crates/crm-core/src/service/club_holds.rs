@@ -52,7 +52,10 @@ impl Session {
             ledger::check_spend(&card, points, programme.refund_policy)?;
             let mut lots = self.open_lots(card.id, Some(points)).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
-            let allocations = ledger::hold(&mut card, &mut refs, points, programme.refund_policy)?;
+            let allocations = match ledger::hold(&mut card, &mut refs, points, programme.refund_policy) {
+                Ok(a) => a,
+                Err(e) => return Err(self.read_skew(&card, e).await),
+            };
             let now = self.now();
             let hold = Hold {
                 id: HoldId(self.new_id()),
@@ -142,7 +145,10 @@ impl Session {
             let mut card = self.store().fetch::<Card>(self.ws, hold.card.0).await?;
             let mut lots = self.hold_lots(&hold).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
-            let draft = ledger::capture(&mut card, &mut refs, &hold)?;
+            let draft = match ledger::capture(&mut card, &mut refs, &hold) {
+                Ok(d) => d,
+                Err(e) => return Err(self.read_skew(&card, e).await),
+            };
             let mut commit = Commit::new();
             let entry = self.post_entry(
                 &mut commit,
@@ -196,7 +202,9 @@ impl Session {
             let mut card = self.store().fetch::<Card>(self.ws, hold.card.0).await?;
             let mut lots = self.hold_lots(&hold).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
-            ledger::release(&mut card, &mut refs, &hold)?;
+            if let Err(e) = ledger::release(&mut card, &mut refs, &hold) {
+                return Err(self.read_skew(&card, e).await);
+            }
             let now = self.now();
             card.bump(now);
             let mut commit = Commit::new();
@@ -245,7 +253,10 @@ impl Session {
             let mut card = self.store().fetch::<Card>(self.ws, hold.card.0).await?;
             let mut lots = self.hold_lots(&hold).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
-            let draft = ledger::restore(&card, &mut refs, &hold)?;
+            let draft = match ledger::restore(&card, &mut refs, &hold) {
+                Ok(d) => d,
+                Err(e) => return Err(self.read_skew(&card, e).await),
+            };
             let mut commit = Commit::new();
             self.post_entry(
                 &mut commit,

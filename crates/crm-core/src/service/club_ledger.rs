@@ -34,6 +34,26 @@ impl Session {
         Ok((card, programme))
     }
 
+    /// `e` as found by the ledger's arithmetic on `card` and lots read after it: when the
+    /// card has moved on since it was read, a racing commit changed the lots in between (a
+    /// read that mixed two commits, not damage): a stale version to retry.
+    pub(super) async fn read_skew(&self, card: &Card, e: Error) -> Error {
+        if !matches!(e, Error::Corrupted { .. }) {
+            return e;
+        }
+        match self.store().load::<Card>(self.ws, card.id.0).await {
+            Ok(Some(now)) if now.version != card.version => {
+                Error::Conflict(crate::Conflict::StaleVersion {
+                    kind: <Card as crate::record::Entity>::KIND,
+                    id: card.id.0,
+                    expected: card.version,
+                    found: now.version,
+                })
+            }
+            _ => e,
+        }
+    }
+
     /// The card's lots with points remaining or held, soonest expiry first, read until they
     /// remain `need` points (all of them when `None`).
     pub(super) async fn open_lots(&self, card: CardId, need: Option<i64>) -> Result<Vec<Lot>> {
@@ -387,7 +407,10 @@ impl Session {
             } else {
                 let mut lots = self.open_lots(card.id, Some(-points)).await?;
                 let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
-                let draft = ledger::take_adjustment(&card, &mut refs, -points, note.trim())?;
+                let draft = match ledger::take_adjustment(&card, &mut refs, -points, note.trim()) {
+                    Ok(d) => d,
+                    Err(e) => return Err(self.read_skew(&card, e).await),
+                };
                 let touched = touched_lots(&lots, &draft);
                 self.post_entry(&mut commit, &mut card, draft, touched, None)
             };
