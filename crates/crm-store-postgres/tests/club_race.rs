@@ -60,7 +60,12 @@ async fn two_processes_never_hold_more_than_the_balance() {
     let children: Vec<_> = (0..2)
         .map(|process| {
             Command::new(&exe)
-                .args(["--exact", "club_race_child", "--nocapture", "--test-threads=1"])
+                .args([
+                    "--exact",
+                    "club_race_child",
+                    "--nocapture",
+                    "--test-threads=1",
+                ])
                 .env(
                     CHILD_ENV,
                     format!(
@@ -78,7 +83,11 @@ async fn two_processes_never_hold_more_than_the_balance() {
         .collect();
     for child in children {
         let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "a child process failed: {:?}", out.status);
+        assert!(
+            out.status.success(),
+            "a child process failed: {:?}",
+            out.status
+        );
     }
     let held: Vec<Hold> = store
         .all::<Hold>(ws.id)
@@ -88,8 +97,7 @@ async fn two_processes_never_hold_more_than_the_balance() {
         .filter(|h| h.status == HoldStatus::Held)
         .collect();
     assert_eq!(held.len() as i64, BALANCE / POINTS, "exactly ⌊B/p⌋ holds");
-    let card =
-        crm_testkit::checks::assert_ledger_consistent(store.as_ref(), ws.id, card.id).await;
+    let card = crm_testkit::checks::assert_ledger_consistent(store.as_ref(), ws.id, card.id).await;
     assert_eq!(card.held, BALANCE / POINTS * POINTS);
     assert_eq!(card.available(), BALANCE % POINTS);
 }
@@ -115,7 +123,10 @@ async fn club_race_child() {
             .unwrap();
     let crm = Crm::new(Arc::new(store));
     let session = crm.session(ws, staff).await.unwrap();
-    let wait = start_at.parse::<u64>().unwrap().saturating_sub(now_millis());
+    let wait = start_at
+        .parse::<u64>()
+        .unwrap()
+        .saturating_sub(now_millis());
     tokio::time::sleep(Duration::from_millis(wait)).await;
 
     let tasks: Vec<_> = (0..TASKS)

@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)] // a test: failing loudly is its job
 
 use crm_core::Crm;
-use crm_core::club::{Card, CardId, EarningRule, Hold, HoldStatus, LedgerEntry, EntryKind};
+use crm_core::club::{Card, CardId, EarningRule, EntryKind, Hold, HoldStatus, LedgerEntry};
 use crm_core::id::{StaffId, WorkspaceId};
 use crm_core::service::{NewCustomer, NewProgramme, NewStaff};
 use crm_core::staff::Role;
@@ -83,7 +83,10 @@ fn a_kill_between_hold_and_capture_loses_and_double_spends_nothing() {
         let mut new = NewProgramme::new("club");
         new.rules = vec![EarningRule::Joining { points: BALANCE }];
         let p = s.create_programme(new).await.unwrap();
-        let c = s.create_customer(NewCustomer::person("Crash", "Member")).await.unwrap();
+        let c = s
+            .create_customer(NewCustomer::person("Crash", "Member"))
+            .await
+            .unwrap();
         let card = s.join_club(p.id, c.id).await.unwrap();
         (ws.id, admin.id, card.id)
     });
@@ -92,8 +95,16 @@ fn a_kill_between_hold_and_capture_loses_and_double_spends_nothing() {
     let mut rng = rand::rng();
     for run in 0..kills {
         let mut child = Command::new(&exe)
-            .args(["--exact", "club_crash_child", "--nocapture", "--test-threads=1"])
-            .env(CHILD_ENV, format!("{};{ws};{staff};{card};{run}", dir.display()))
+            .args([
+                "--exact",
+                "club_crash_child",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(
+                CHILD_ENV,
+                format!("{};{ws};{staff};{card};{run}", dir.display()),
+            )
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
@@ -105,7 +116,11 @@ fn a_kill_between_hold_and_capture_loses_and_double_spends_nothing() {
             }
         });
         // The test harness prints its own lines first.
-        while !rx.recv_timeout(Duration::from_secs(30)).unwrap().ends_with("READY") {}
+        while !rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap()
+            .ends_with("READY")
+        {}
         std::thread::sleep(Duration::from_millis(rng.random_range(20..400)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -125,13 +140,15 @@ fn a_kill_between_hold_and_capture_loses_and_double_spends_nothing() {
     }
     assert!(!acknowledged.is_empty(), "the child never got to hold");
     rt.block_on(async {
-        let store: Arc<dyn Store> =
-            Arc::new(SledStore::open(SledConfig::new(&dir)).unwrap());
+        let store: Arc<dyn Store> = Arc::new(SledStore::open(SledConfig::new(&dir)).unwrap());
         let st = store.as_ref();
         crm_testkit::checks::assert_ledger_consistent(st, ws, card).await;
         let holds = st.all::<Hold>(ws).await.unwrap();
         for (key, captured) in &acknowledged {
-            let hold = holds.iter().find(|h| &h.key == key).expect("an acknowledged hold is kept");
+            let hold = holds
+                .iter()
+                .find(|h| &h.key == key)
+                .expect("an acknowledged hold is kept");
             if *captured {
                 assert_eq!(hold.status, HoldStatus::Captured, "{key}");
             }
@@ -141,7 +158,13 @@ fn a_kill_between_hold_and_capture_loses_and_double_spends_nothing() {
         let crm = Crm::new(store.clone());
         let s = crm.session(ws, staff).await.unwrap();
         for hold in holds.iter().filter(|h| h.status == HoldStatus::Held) {
-            assert_eq!(s.hold_points(card, POINTS, &hold.key, "again").await.unwrap().id, hold.id);
+            assert_eq!(
+                s.hold_points(card, POINTS, &hold.key, "again")
+                    .await
+                    .unwrap()
+                    .id,
+                hold.id
+            );
             s.capture_hold(hold.id).await.unwrap();
             s.capture_hold(hold.id).await.unwrap();
         }
@@ -156,6 +179,10 @@ fn a_kill_between_hold_and_capture_loses_and_double_spends_nothing() {
             .collect();
         assert_eq!(redeemed.len(), holds.len(), "one redemption per hold");
         assert_eq!(card.held, 0);
-        assert_eq!(card.balance, BALANCE - POINTS * holds.len() as i64, "no point lost");
+        assert_eq!(
+            card.balance,
+            BALANCE - POINTS * holds.len() as i64,
+            "no point lost"
+        );
     });
 }

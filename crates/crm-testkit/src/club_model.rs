@@ -165,7 +165,9 @@ pub async fn run(store: &Arc<dyn Store>, steps: &[Step]) -> Vec<(String, i64, i6
         per: Decimal::from(10_000),
         points: 1,
     }];
-    new.expiry = ExpiryPolicy::Lifetime { days: LIFETIME_DAYS as u32 };
+    new.expiry = ExpiryPolicy::Lifetime {
+        days: LIFETIME_DAYS as u32,
+    };
     new.hold_seconds = HOLD_SECONDS as u32;
     let programme = desk.admin.create_programme(new).await.unwrap();
     let customer = desk
@@ -173,8 +175,17 @@ pub async fn run(store: &Arc<dyn Store>, steps: &[Step]) -> Vec<(String, i64, i6
         .create_customer(NewCustomer::person("Model", "Member"))
         .await
         .unwrap();
-    let card: CardId = desk.agent.join_club(programme.id, customer.id).await.unwrap().id;
-    let worker = desk.crm.system_session(desk.workspace.id, "worker").await.unwrap();
+    let card: CardId = desk
+        .agent
+        .join_club(programme.id, customer.id)
+        .await
+        .unwrap()
+        .id;
+    let worker = desk
+        .crm
+        .system_session(desk.workspace.id, "worker")
+        .await
+        .unwrap();
     let s = &desk.agent;
     let mut m = Model::default();
     for (n, step) in steps.iter().enumerate() {
@@ -183,7 +194,12 @@ pub async fn run(store: &Arc<dyn Store>, steps: &[Step]) -> Vec<(String, i64, i6
         let (got, want) = match step {
             Step::Earn(points) => {
                 let total = Money::new(Decimal::from(points * 10_000), Currency::irr()).unwrap();
-                let new = NewOrder { customer: customer.id, lines: Vec::new(), total: Some(total), ordered_at: None };
+                let new = NewOrder {
+                    customer: customer.id,
+                    lines: Vec::new(),
+                    total: Some(total),
+                    ordered_at: None,
+                };
                 let order = s.record_order(new).await.unwrap();
                 m.orders.push((order.id, true));
                 m.earn(*points, Some(m.orders.len() - 1), now);
@@ -192,7 +208,11 @@ pub async fn run(store: &Arc<dyn Store>, steps: &[Step]) -> Vec<(String, i64, i6
             Step::Hold(points, key) => {
                 let got = s.hold_points(card, *points, &format!("k{key}"), "").await;
                 let want = if let Some(&i) = m.keys.get(key) {
-                    assert_eq!(got.as_ref().unwrap().id, m.holds[i].id, "the same key, the same hold");
+                    assert_eq!(
+                        got.as_ref().unwrap().id,
+                        m.holds[i].id,
+                        "the same key, the same hold"
+                    );
                     Outcome::Ok
                 } else if *points > m.available() {
                     Outcome::Invalid
@@ -204,13 +224,24 @@ pub async fn run(store: &Arc<dyn Store>, steps: &[Step]) -> Vec<(String, i64, i6
                     }
                     m.held += points;
                     m.keys.insert(*key, m.holds.len());
-                    let id = got.as_ref().map(|h| h.id).unwrap_or(HoldId(uuid::Uuid::nil()));
-                    m.holds.push(MHold { id, points: *points, lots, status: MStatus::Held, expires: now + Duration::seconds(HOLD_SECONDS) });
+                    let id = got
+                        .as_ref()
+                        .map(|h| h.id)
+                        .unwrap_or(HoldId(uuid::Uuid::nil()));
+                    m.holds.push(MHold {
+                        id,
+                        points: *points,
+                        lots,
+                        status: MStatus::Held,
+                        expires: now + Duration::seconds(HOLD_SECONDS),
+                    });
                     Outcome::Ok
                 };
                 (outcome(&got), want)
             }
-            Step::Capture(i) | Step::Release(i) | Step::RefundRedemption(i) if m.holds.is_empty() => {
+            Step::Capture(i) | Step::Release(i) | Step::RefundRedemption(i)
+                if m.holds.is_empty() =>
+            {
                 let _ = i;
                 continue;
             }
@@ -335,7 +366,11 @@ pub async fn run(store: &Arc<dyn Store>, steps: &[Step]) -> Vec<(String, i64, i6
     let mut page = PageRequest::first(500);
     loop {
         let got = s.club_ledger(card, false, &page).await.unwrap();
-        ledger.extend(got.items.iter().map(|e: &LedgerEntry| (e.kind.as_str().to_owned(), e.points, e.balance)));
+        ledger.extend(
+            got.items
+                .iter()
+                .map(|e: &LedgerEntry| (e.kind.as_str().to_owned(), e.points, e.balance)),
+        );
         match got.next {
             Some(next) => page = PageRequest::after(next, 500),
             None => return ledger,

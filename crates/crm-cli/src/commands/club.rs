@@ -166,7 +166,10 @@ async fn programme(session: &Session, name: Option<&str>) -> CliResult<Programme
             .into_iter()
             .find(|p| p.name == name.trim())
             .ok_or_else(|| CliError::invalid(format!("no programme named {name:?}"))),
-        None if all.len() == 1 => Ok(all.into_iter().next().ok_or_else(|| CliError::invalid("no programme"))?),
+        None if all.len() == 1 => Ok(all
+            .into_iter()
+            .next()
+            .ok_or_else(|| CliError::invalid("no programme"))?),
         None => Err(CliError::invalid("name the programme with --programme")),
     }
 }
@@ -213,13 +216,23 @@ pub(crate) async fn run(ctx: &Ctx, c: ClubCommand) -> CliResult<ExitCode> {
     match c {
         ClubCommand::Programme(a) => {
             let mut new = NewProgramme::new(&a.name);
-            let per: Decimal = a.per.trim().parse().map_err(|_| CliError::invalid("--per is not an amount"))?;
-            new.rules.push(EarningRule::PerAmount { currency: Currency::parse(&a.currency)?, per, points: 1 });
+            let per: Decimal = a
+                .per
+                .trim()
+                .parse()
+                .map_err(|_| CliError::invalid("--per is not an amount"))?;
+            new.rules.push(EarningRule::PerAmount {
+                currency: Currency::parse(&a.currency)?,
+                per,
+                points: 1,
+            });
             if a.joining > 0 {
                 new.rules.push(EarningRule::Joining { points: a.joining });
             }
             if a.expiry_days > 0 {
-                new.expiry = ExpiryPolicy::Lifetime { days: a.expiry_days };
+                new.expiry = ExpiryPolicy::Lifetime {
+                    days: a.expiry_days,
+                };
             }
             let p = session.create_programme(new).await?;
             println!("programme {} {}", p.id, p.name);
@@ -243,7 +256,11 @@ pub(crate) async fn run(ctx: &Ctx, c: ClubCommand) -> CliResult<ExitCode> {
         }
         ClubCommand::Hold(a) => {
             let c = card(&session, &a.card).await?;
-            print_hold(&session.hold_points(c.id, a.points, &a.key, &a.reason).await?);
+            print_hold(
+                &session
+                    .hold_points(c.id, a.points, &a.key, &a.reason)
+                    .await?,
+            );
         }
         ClubCommand::Capture(a) => print_hold(&session.capture_hold(id(&a.id)?).await?),
         ClubCommand::Release(a) => print_hold(&session.release_hold(id(&a.id)?).await?),
@@ -254,7 +271,9 @@ pub(crate) async fn run(ctx: &Ctx, c: ClubCommand) -> CliResult<ExitCode> {
         }
         ClubCommand::Ledger(a) => {
             let c = card(&session, &a.card).await?;
-            let page = session.club_ledger(c.id, true, &PageRequest::first(crm::store::MAX_PAGE)).await?;
+            let page = session
+                .club_ledger(c.id, true, &PageRequest::first(crm::store::MAX_PAGE))
+                .await?;
             if a.json {
                 return crate::commands::cartable::print_json(&page.items);
             }
@@ -268,12 +287,27 @@ pub(crate) async fn run(ctx: &Ctx, c: ClubCommand) -> CliResult<ExitCode> {
             }
             let mut t = table(["tier", "threshold", "multiplier %", ""]);
             for tier in &p.tiers.tiers {
-                let mark = if tier.name == c.tier { "← current" } else { "" };
-                t.add_row([tier.name.clone(), tier.threshold.to_string(), tier.multiplier.to_string(), mark.to_owned()]);
+                let mark = if tier.name == c.tier {
+                    "← current"
+                } else {
+                    ""
+                };
+                t.add_row([
+                    tier.name.clone(),
+                    tier.threshold.to_string(),
+                    tier.multiplier.to_string(),
+                    mark.to_owned(),
+                ]);
             }
             println!("{t}");
             for change in &c.tier_history {
-                println!("{} {} → {} ({:?})", ctx.dates.datetime(change.at), change.from.as_deref().unwrap_or("-"), change.to, change.reason);
+                println!(
+                    "{} {} → {} ({:?})",
+                    ctx.dates.datetime(change.at),
+                    change.from.as_deref().unwrap_or("-"),
+                    change.to,
+                    change.reason
+                );
             }
         }
         ClubCommand::Rewards(a) => {

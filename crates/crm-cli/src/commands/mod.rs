@@ -2,6 +2,7 @@
 
 pub(crate) mod actions;
 pub(crate) mod cartable;
+pub(crate) mod club;
 pub(crate) mod completions;
 pub(crate) mod customers;
 pub(crate) mod deals;
@@ -9,7 +10,6 @@ pub(crate) mod forecasts;
 pub(crate) mod goals;
 pub(crate) mod intake;
 pub(crate) mod leads;
-pub(crate) mod club;
 pub(crate) mod orders;
 pub(crate) mod outbox;
 pub(crate) mod pipelines;

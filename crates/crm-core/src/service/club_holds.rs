@@ -52,10 +52,11 @@ impl Session {
             ledger::check_spend(&card, points, programme.refund_policy)?;
             let mut lots = self.open_lots(card.id, Some(points)).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
-            let allocations = match ledger::hold(&mut card, &mut refs, points, programme.refund_policy) {
-                Ok(a) => a,
-                Err(e) => return Err(self.read_skew(&card, e).await),
-            };
+            let allocations =
+                match ledger::hold(&mut card, &mut refs, points, programme.refund_policy) {
+                    Ok(a) => a,
+                    Err(e) => return Err(self.read_skew(&card, e).await),
+                };
             let now = self.now();
             let hold = Hold {
                 id: HoldId(self.new_id()),

@@ -358,6 +358,35 @@ impl Session {
         .await
     }
 
+    /// Gives `card` its programme's birthday bonus for `year` (the greeting job's year),
+    /// once per year; `None` when the programme has no birthday bonus.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] for a membership not active; [`Error::NotFound`];
+    /// [`Error::Unauthorized`].
+    pub async fn award_birthday_bonus(
+        &self,
+        card: CardId,
+        year: i32,
+    ) -> Result<Option<LedgerEntry>> {
+        self.check(Permission::RecordOrders, None)?;
+        let (_, programme) = self.card_and_programme(card).await?;
+        let points = programme.birthday_bonus();
+        if points <= 0 {
+            return Ok(None);
+        }
+        let key = format!("birthday:{year}");
+        let entry = self.earn_once(
+            card,
+            points,
+            "birthday bonus",
+            EntrySource::Bonus,
+            key,
+            None,
+        );
+        Ok(Some(entry.await?))
+    }
+
     /// A manager's correction of a card's points, with a note: positive adds a lot
     /// (expiring by the programme's policy), negative takes from the lots soonest expiry
     /// first.

@@ -35,7 +35,11 @@ impl Session {
                 .club_ledger(card.id, true, &PageRequest::first(VIEW_ENTRIES))
                 .await?
                 .items;
-            views.push(ClubCardView { card, programme, last_entries });
+            views.push(ClubCardView {
+                card,
+                programme,
+                last_entries,
+            });
         }
         Ok(views)
     }
