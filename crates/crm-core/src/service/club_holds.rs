@@ -114,6 +114,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "hold"))]
     pub async fn hold(&self, id: HoldId) -> Result<Hold> {
         self.check(Permission::ReadCustomers, None)?;
         self.store().fetch::<Hold>(self.ws, id.0).await
@@ -285,6 +286,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; store errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "expire_holds"))]
     pub async fn expire_holds(&self, limit: usize) -> Result<usize> {
         self.check(Permission::RecordOrders, None)?;
         let now = self.now();
@@ -320,6 +322,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`] for a hold never captured; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "hold_entry"))]
     pub async fn hold_entry(&self, id: HoldId) -> Result<LedgerEntry> {
         let hold = self.hold(id).await?;
         let entry = hold.entry.ok_or(Error::NotFound {

@@ -364,6 +364,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a membership not active; [`Error::NotFound`];
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "award_birthday_bonus"))]
     pub async fn award_birthday_bonus(
         &self,
         card: CardId,
@@ -460,6 +461,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "expire_lot"))]
     pub async fn expire_lot(&self, lot: LotId) -> Result<Option<LedgerEntry>> {
         self.check(Permission::RecordOrders, None)?;
         retry_on_conflict(RetryOn::StaleVersion, || async {
@@ -483,6 +485,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`]; [`Error::Invalid`] for a cursor of another list.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "club_ledger"))]
     pub async fn club_ledger(
         &self,
         card: CardId,
@@ -501,6 +504,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "club_lots"))]
     pub async fn club_lots(&self, card: CardId) -> Result<Vec<Lot>> {
         self.check(Permission::ReadCustomers, None)?;
         self.open_lots(card, None).await

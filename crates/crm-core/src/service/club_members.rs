@@ -112,6 +112,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "programme"))]
     pub async fn programme(&self, id: ProgrammeId) -> Result<Programme> {
         self.check(Permission::ReadCustomers, None)?;
         self.store().fetch::<Programme>(self.ws, id.0).await
@@ -121,6 +122,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "programmes"))]
     pub async fn programmes(&self) -> Result<Vec<Programme>> {
         self.check(Permission::ReadCustomers, None)?;
         self.store().all::<Programme>(self.ws).await
@@ -240,6 +242,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::NotFound`]; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "card"))]
     pub async fn card(&self, id: CardId) -> Result<Card> {
         self.check(Permission::ReadCustomers, None)?;
         self.store().fetch::<Card>(self.ws, id.0).await
@@ -250,6 +253,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a malformed number or wrong check digit; [`Error::NotFound`];
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "card_by_number"))]
     pub async fn card_by_number(&self, number: &str) -> Result<Card> {
         self.check(Permission::ReadCustomers, None)?;
         let number = CardNumber::parse(number)?;
@@ -263,6 +267,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "customer_cards"))]
     pub async fn customer_cards(&self, customer: CustomerId) -> Result<Vec<Card>> {
         self.check(Permission::ReadCustomers, None)?;
         let scan = Scan::index(CARD_BY_CUSTOMER).prefix(&Key::new().id(customer.0));
@@ -278,6 +283,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a malformed contact; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "cards_by_contact"))]
     pub async fn cards_by_contact(&self, kind: ContactKind, value: &str) -> Result<Vec<Card>> {
         self.check(Permission::ReadCustomers, None)?;
         let key = canonical_key(kind, value, self.region)?;
@@ -291,6 +297,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::card`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "club_balance"))]
     pub async fn club_balance(&self, card: CardId) -> Result<Balance> {
         let card = self.card(card).await?;
         Ok(Balance {

@@ -33,6 +33,7 @@ impl Session {
     ///
     /// # Errors
     /// [`crate::Error::Unauthorized`] unless allowed to read reports; store errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "club_report"))]
     pub async fn club_report(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<ClubReport> {
         self.check(Permission::ReadReports, None)?;
         let mut report = ClubReport::default();

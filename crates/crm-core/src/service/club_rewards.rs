@@ -18,6 +18,7 @@ impl Session {
     /// # Errors
     /// [`Error::Invalid`] for a bad name or cost; [`Error::NotFound`] for an unknown
     /// programme; [`Error::Unauthorized`] unless an administrator.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "add_reward"))]
     pub async fn add_reward(
         &self,
         programme: ProgrammeId,
@@ -53,6 +54,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "rewards"))]
     pub async fn rewards(&self, programme: ProgrammeId) -> Result<Vec<Reward>> {
         self.check(Permission::ReadCustomers, None)?;
         let scan = Scan::index(REWARD_BY_PROGRAMME).prefix(&Key::new().id(programme.0));
@@ -129,6 +131,7 @@ impl Session {
     ///
     /// # Errors
     /// [`Error::Invalid`] for a malformed, unknown or used code; [`Error::Unauthorized`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "use_voucher"))]
     pub async fn use_voucher(&self, code: &str) -> Result<Voucher> {
         self.check(Permission::RecordOrders, None)?;
         let code = Voucher::parse_code(code)?;

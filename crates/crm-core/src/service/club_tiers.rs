@@ -158,6 +158,7 @@ impl Session {
     ///
     /// # Errors
     /// As [`Session::review_tier`].
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "review_tiers"))]
     pub async fn review_tiers(&self, programme: crate::club::ProgrammeId) -> Result<usize> {
         self.check(crate::access::Permission::RecordOrders, None)?;
         let mut changed = 0;

@@ -27,6 +27,7 @@ impl Session {
     ///
     /// # Errors
     /// [`crate::Error::Unauthorized`]; store errors.
+    #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "club_view"))]
     pub async fn club_view(&self, customer: CustomerId) -> Result<Vec<ClubCardView>> {
         let mut views = Vec::new();
         for card in self.customer_cards(customer).await? {
