@@ -171,6 +171,9 @@ enum Command {
     /// Orders: purchases, from won deals or directly, and refunds.
     #[command(subcommand)]
     Order(commands::orders::OrderCommand),
+    /// The customer club: join, cards, points, holds, the ledger, tiers, rewards.
+    #[command(subcommand)]
+    Club(commands::club::ClubCommand),
     /// Sales goals and their attainment.
     #[command(subcommand)]
     Goal(commands::goals::GoalCommand),
@@ -269,6 +272,7 @@ async fn dispatch(
         Command::Product(c) => products::run(ctx, c).await,
         Command::Deal(c) => deals::run(ctx, c).await,
         Command::Order(c) => orders::run(ctx, c).await,
+        Command::Club(c) => commands::club::run(ctx, c).await,
         Command::Goal(c) => goals::run(ctx, c).await,
         Command::Task(c) => commands::tasks::task(ctx, c).await,
         Command::Greetings(args) => commands::tasks::greetings(ctx, args).await,

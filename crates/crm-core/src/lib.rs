@@ -14,6 +14,7 @@ pub mod audit;
 pub mod calendar;
 pub mod channel;
 pub mod clock;
+pub mod club;
 pub mod counter;
 pub mod customer;
 mod error;

@@ -7,6 +7,7 @@
 //!   given an `async fn() -> Fixture` that makes a fresh, empty one.
 //! - [`model`]: the model-based test: random operation sequences (conflicting ones included)
 //!   run on two stores with the same clock and ids must give identical results.
+//! - [`club_model`]: the points ledger under random operations, against a reference model.
 //! - [`deal_model`]: the deal state machine under random actions by random actors.
 //! - [`support`]: a workspace with one staff member of each role, a manual clock.
 //! - [`note`]: a record kind only the suite declares, which every store must handle as it
@@ -14,6 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test kit: failing loudly is its job
 
 pub mod checks;
+pub mod club_model;
 pub mod deal_model;
 pub mod model;
 pub mod note;
@@ -122,6 +124,9 @@ macro_rules! store_conformance_tests {
             reopened_work_follows_the_leaver,
             customer_timeline_pages_newest_first,
             low_ratings_create_a_follow_up_for_the_manager,
+            club_ledger_scenario,
+            refunds_may_block_redemption,
+            racing_holds_never_overspend,
         );
     };
     (@tests $make:path; $($check:ident),* $(,)?) => {

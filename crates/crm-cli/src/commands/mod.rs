@@ -2,6 +2,7 @@
 
 pub(crate) mod actions;
 pub(crate) mod cartable;
+pub(crate) mod club;
 pub(crate) mod completions;
 pub(crate) mod customers;
 pub(crate) mod deals;

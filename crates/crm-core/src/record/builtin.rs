@@ -3,6 +3,7 @@
 use super::{Index, RecordKind};
 use crate::activity::{AssignmentFence, Greeting, Reminder, Succession, Task};
 use crate::audit::AuditEntry;
+use crate::club::{Card, Hold, LedgerEntry, Lot, Programme, Referral, Reward, Voucher};
 use crate::counter::Counter;
 use crate::customer::Customer;
 use crate::interaction::Interaction;
@@ -63,6 +64,22 @@ impl RecordKind {
     pub const SUCCESSION: RecordKind = Succession::KIND;
     /// [`AssignmentFence`].
     pub const ASSIGNMENT_FENCE: RecordKind = AssignmentFence::KIND;
+    /// [`Programme`].
+    pub const CLUB_PROGRAMME: RecordKind = Programme::KIND;
+    /// [`Card`].
+    pub const CLUB_CARD: RecordKind = Card::KIND;
+    /// [`LedgerEntry`].
+    pub const CLUB_ENTRY: RecordKind = LedgerEntry::KIND;
+    /// [`Lot`].
+    pub const CLUB_LOT: RecordKind = Lot::KIND;
+    /// [`Hold`].
+    pub const CLUB_HOLD: RecordKind = Hold::KIND;
+    /// [`Reward`].
+    pub const CLUB_REWARD: RecordKind = Reward::KIND;
+    /// [`Voucher`].
+    pub const CLUB_VOUCHER: RecordKind = Voucher::KIND;
+    /// [`Referral`].
+    pub const CLUB_REFERRAL: RecordKind = Referral::KIND;
 
     /// Every kind crm-core declares.
     pub const BUILTIN: &'static [RecordKind] = &[
@@ -90,6 +107,14 @@ impl RecordKind {
         Self::GREETING,
         Self::SUCCESSION,
         Self::ASSIGNMENT_FENCE,
+        Self::CLUB_PROGRAMME,
+        Self::CLUB_CARD,
+        Self::CLUB_ENTRY,
+        Self::CLUB_LOT,
+        Self::CLUB_HOLD,
+        Self::CLUB_REWARD,
+        Self::CLUB_VOUCHER,
+        Self::CLUB_REFERRAL,
     ];
 }
 
@@ -132,6 +157,18 @@ pub const BUILTIN_INDEXES: &[Index] = &[
     crate::activity::REMINDER_BY_TASK,
     crate::activity::CUSTOMER_BY_OCCASION,
     crate::activity::GREETING_BY_CUSTOMER,
+    crate::club::CARD_BY_CUSTOMER,
+    crate::club::CARD_BY_TIER,
+    crate::club::ENTRY_BY_CARD,
+    crate::club::ENTRY_BY_TIME,
+    crate::club::LOT_OPEN_BY_CARD,
+    crate::club::LOT_BY_EXPIRY,
+    crate::club::LOT_TO_NOTICE,
+    crate::club::HOLD_OPEN_BY_EXPIRY,
+    crate::club::HOLD_BY_CARD,
+    crate::club::REWARD_BY_PROGRAMME,
+    crate::club::VOUCHER_BY_CARD,
+    crate::club::REFERRAL_BY_REFERRER,
 ];
 
 #[cfg(test)]

@@ -46,7 +46,23 @@ mod recovery;
 mod reminders;
 mod tasks;
 mod timeline;
+// The customer club.
+mod club_expiry;
+mod club_holds;
+mod club_ledger;
+mod club_members;
+mod club_notices;
+mod club_referrals;
+mod club_reports;
+mod club_rewards;
+mod club_tiers;
+mod club_view;
 
+pub use club_expiry::ExpiryRun;
+pub use club_ledger::MAX_ADJUSTMENT;
+pub use club_members::{Balance, NewProgramme};
+pub use club_reports::ClubReport;
+pub use club_view::{ClubCardView, VIEW_ENTRIES};
 pub use contacts::ContactInput;
 pub use conversion::{ConversionOutcome, ConvertLead, LeadDeal};
 pub use customers::{CustomerChanges, NewCustomer};

@@ -72,6 +72,7 @@ impl Session {
             &order.total.to_string(),
         );
         self.commit(commit).await?;
+        self.club_order_paid(&order).await;
         Ok(order)
     }
 
@@ -128,7 +129,10 @@ impl Session {
                     id: id.0,
                 }),
             Err(e) => Err(e),
-            Ok(()) => Ok(order),
+            Ok(()) => {
+                self.club_order_paid(&order).await;
+                Ok(order)
+            }
         }
     }
 
@@ -164,6 +168,7 @@ impl Session {
             &order.total.to_string(),
         );
         self.commit(commit).await?;
+        self.club_order_refunded(&order).await;
         Ok(order)
     }
 

@@ -6,9 +6,11 @@
 //! are safe to run twice.
 
 mod activities;
+mod club;
 mod job;
 
 pub use activities::{GreetingJob, ReminderJob};
+pub use club::{CLUB_BATCH, ClubJob};
 pub use job::{ForecastSnapshotJob, Job, ServiceLevelJob};
 
 use crate::error::Result;

@@ -3,6 +3,7 @@
 mod access;
 mod activities;
 mod cartable;
+mod club;
 mod commit;
 mod customers;
 mod delivery;
@@ -27,6 +28,10 @@ pub use cartable::{
     admins_work_any_request, cartable_scenario, cartable_views_sort_and_page,
     concurrent_intake_is_idempotent, intake_joins_flags_and_reopens,
     routing_rules_route_and_assign, service_levels_pause_and_breach, transitions_are_checked,
+};
+pub use club::{
+    assert_ledger_consistent, club_ledger_scenario, racing_holds_never_overspend,
+    refunds_may_block_redemption,
 };
 pub use commit::{commit_is_all_or_nothing, versions_are_checked};
 pub use customers::{

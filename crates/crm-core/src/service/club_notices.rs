@@ -1,0 +1,75 @@
+//! Club notices to members (points earned, tier changed, points about to expire): through
+//! the outbox, as service messages that need the customer's consent on the channel.
+
+use super::Session;
+use crate::channel::Channel;
+use crate::club::Card;
+use crate::customer::{ContactKind, Customer};
+use crate::outbox::{Notification, Purpose, Recipient};
+use crate::record::RecordRef;
+use crate::store::{Commit, StoreExt};
+use crate::template::Language;
+
+impl Session {
+    /// Queues `event` to the member of `card` into `commit`, in their language (`english` or
+    /// `persian`), on the first channel they consented to (email, then SMS); nothing when
+    /// they consented to none or cannot be read.
+    pub(super) async fn club_notice(
+        &self,
+        commit: &mut Commit,
+        card: &Card,
+        event: &str,
+        english: &str,
+        persian: &str,
+    ) {
+        let Ok(Some(customer)) = self
+            .store()
+            .load::<Customer>(self.ws, card.customer.0)
+            .await
+        else {
+            return;
+        };
+        let Some((channel, address)) = consented_address(&customer) else {
+            return;
+        };
+        let text = if self.language == Language::Persian {
+            persian
+        } else {
+            english
+        };
+        let recipient = Recipient::Customer {
+            customer: customer.id,
+            channel,
+            address,
+        };
+        let mut n = Notification::new(
+            recipient,
+            event,
+            format!("{}: {text}", self.workspace_name),
+            text.to_owned(),
+        );
+        n.purpose = Purpose::Service;
+        n.record = Some(RecordRef::to::<Card>(card.id.0));
+        self.queue(commit, n);
+    }
+}
+
+fn consented_address(customer: &Customer) -> Option<(Channel, String)> {
+    let email = customer
+        .contacts
+        .iter()
+        .find(|c| c.kind == ContactKind::Email)
+        .map(|c| (Channel::Email, c.value.trim().to_owned()));
+    let sms = customer
+        .contacts
+        .iter()
+        .find(|c| c.kind == ContactKind::Mobile)
+        .map(|c| {
+            let number = c.key.split_once(':').map_or(c.key.as_str(), |(_, n)| n);
+            (Channel::Sms, number.to_owned())
+        });
+    [email, sms]
+        .into_iter()
+        .flatten()
+        .find(|(channel, _)| customer.has_consent(*channel))
+}
