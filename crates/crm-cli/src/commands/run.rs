@@ -6,7 +6,7 @@ use crate::error::{CliError, CliResult};
 use clap::{Args, ValueEnum};
 use crm::channel::Channel;
 use crm::notify::{Notifier, RetryPolicy};
-use crm::worker::{GreetingJob, ReminderJob, Worker};
+use crm::worker::{ClubJob, GreetingJob, ReminderJob, Worker};
 use crm_notify::email::{EmailNotifier, SmtpConfig, Tls};
 use crm_notify::router::Router;
 use crm_notify::sms::{Kavenegar, SmsNotifier};
@@ -118,7 +118,8 @@ pub(crate) async fn run(ctx: &Ctx, data_dir: &Path, args: RunArgs) -> CliResult<
         .job(Arc::new(ReminderJob::new(Duration::from_millis(
             args.poll_ms.max(10),
         ))))
-        .job(Arc::new(GreetingJob::default()));
+        .job(Arc::new(GreetingJob::default()))
+        .job(Arc::new(ClubJob::default()));
     if args.once {
         let round = worker.round(&AtomicBool::new(false)).await;
         let o = round.outbox;

@@ -293,6 +293,21 @@ pub(crate) fn customer_view(ctx: &Ctx, dir: &Directory, v: &CustomerView) -> Str
             ));
         }
     }
+    for c in &v.club {
+        out.push(format!(
+            "club {}: card {}, {} points, tier {}",
+            c.programme, c.card.number, c.card.balance, c.card.tier
+        ));
+        for e in &c.last_entries {
+            out.push(format!(
+                "  {} {:<8} {:>6} {}",
+                ctx.dates.date(e.at),
+                e.kind.as_str(),
+                e.points,
+                short(&e.reason, 50)
+            ));
+        }
+    }
     out.join("\n")
 }
 

@@ -31,11 +31,13 @@ pub struct CustomerView {
     /// The first page of the timeline (interactions, requests, tasks, deals), newest first;
     /// older pages: [`Session::customer_timeline`] from `timeline.next_before`.
     pub timeline: super::TimelinePage,
+    /// Their club cards: each with its programme, balance, tier and last ledger entries.
+    pub club: Vec<super::ClubCardView>,
 }
 
 impl Session {
     /// The 360° view: the customer, their organisation, their recent interactions,
-    /// requests, deals and orders.
+    /// requests, deals and orders, their timeline and their club cards.
     ///
     /// # Errors
     /// [`crate::Error::NotFound`] for an unknown customer.
@@ -55,7 +57,9 @@ impl Session {
         let timeline = self
             .customer_timeline(customer.id, None, RECENT_INTERACTIONS)
             .await?;
+        let club = self.club_view(customer.id).await?;
         Ok(CustomerView {
+            club,
             recent_deals: deals.items,
             recent_orders: orders.items,
             timeline,

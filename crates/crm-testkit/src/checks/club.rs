@@ -197,6 +197,12 @@ pub async fn club_ledger_scenario(store: &Arc<dyn Store>) {
         125,
         "earned once"
     );
+    // The 360 view shows the card, its balance and its newest entries first.
+    let view = desk.agent.customer_view(sara.id).await.unwrap();
+    assert_eq!(view.club.len(), 1);
+    assert_eq!(view.club[0].card.id, card.id);
+    assert_eq!(view.club[0].card.balance, 125);
+    assert_eq!(view.club[0].last_entries[0].points, 25);
     assert_ledger_consistent(st, ws, card.id).await;
 
     // Holds: idempotent by key, reserving, captured once.
