@@ -129,80 +129,110 @@ impl Session {
             {
                 return Ok(done);
             }
-            let (mut card, programme) = self.card_and_programme(card).await?;
-            if card.status != MembershipStatus::Active {
-                return Err(Error::invalid(
-                    "card.status",
-                    format!("the membership is {}", card.status.as_str()),
-                ));
-            }
-            let now = self.now();
-            let entry = EntryId(self.new_id());
-            let expires = programme.expiry.expires_at(now, self.tz);
-            let (mut lot, allocations, debt) =
-                ledger::new_lot(&card, LotId(self.new_id()), entry, points, now, expires);
-            lot.order = order.map(|o| o.id);
-            let today = crate::calendar::JalaliDate::from_instant(now, self.tz);
-            let spend = match (&programme.tiers.basis, order) {
-                (crate::club::TierBasis::Spend { currency }, Some(o))
-                    if *currency == o.total.currency =>
-                {
-                    o.total.amount
-                }
-                _ => Decimal::ZERO,
-            };
-            add_qualifying(&mut card.qualifying, today, points, spend);
-            if order.is_some() {
-                card.paid_orders += 1;
-            }
-            let change = self.upgrade_if_due(&mut card, &programme);
-            let draft = ledger::Draft {
-                kind: EntryKind::Earn,
+            let earning = Earning {
                 points,
-                allocations,
-                debt,
-                reason: reason.to_owned(),
+                reason,
                 source: source.clone(),
+                key: key.clone(),
+                order,
+                referral_reward: false,
             };
-            let mut commit = Commit::new();
-            let posted = ledger::post(
-                &mut card,
-                draft,
-                entry,
-                self.principal.actor(),
-                now,
-                Some(key.clone()),
-            );
-            card.bump(now);
-            commit.put(lot).put(posted.clone()).put(card.clone());
-            self.audit(
-                &mut commit,
-                AuditAction::Created,
-                RecordRef::to::<LedgerEntry>(posted.id.0),
-                &format!("earn {points}"),
-            );
-            self.club_notice(
-                &mut commit,
-                &card,
-                "club.points_earned",
-                &format!("{points} points earned; balance {}", card.balance),
-                &format!("{points} امتیاز گرفتید؛ مانده {}", card.balance),
-            )
-            .await;
-            if let Some(to) = change {
-                self.club_notice(
-                    &mut commit,
-                    &card,
-                    "club.tier_changed",
-                    &format!("Your tier is now {to}"),
-                    &format!("سطح شما اکنون {to} است"),
-                )
-                .await;
-            }
+            let (commit, posted) = self.earn_commit(card, earning).await?;
             self.commit(commit).await?;
             Ok(posted)
         })
         .await
+    }
+
+    /// The commit that earns `earning` on `card` (the lot, the entry, the card with its new
+    /// balance, the audit entry and the notices), not yet made.
+    pub(super) async fn earn_commit(
+        &self,
+        card: CardId,
+        earning: Earning<'_>,
+    ) -> Result<(Commit, LedgerEntry)> {
+        let Earning {
+            points,
+            reason,
+            source,
+            key,
+            order,
+            referral_reward,
+        } = earning;
+        let (mut card, programme) = self.card_and_programme(card).await?;
+        if card.status != MembershipStatus::Active {
+            return Err(Error::invalid(
+                "card.status",
+                format!("the membership is {}", card.status.as_str()),
+            ));
+        }
+        let now = self.now();
+        let entry = EntryId(self.new_id());
+        let expires = programme.expiry.expires_at(now, self.tz);
+        let (mut lot, allocations, debt) =
+            ledger::new_lot(&card, LotId(self.new_id()), entry, points, now, expires);
+        lot.order = order.map(|o| o.id);
+        let today = crate::calendar::JalaliDate::from_instant(now, self.tz);
+        let spend = match (&programme.tiers.basis, order) {
+            (crate::club::TierBasis::Spend { currency }, Some(o))
+                if *currency == o.total.currency =>
+            {
+                o.total.amount
+            }
+            _ => Decimal::ZERO,
+        };
+        add_qualifying(&mut card.qualifying, today, points, spend);
+        if order.is_some() {
+            card.paid_orders += 1;
+        }
+        if referral_reward {
+            card.referral_rewards += 1;
+        }
+        let change = self.upgrade_if_due(&mut card, &programme);
+        let draft = ledger::Draft {
+            kind: EntryKind::Earn,
+            points,
+            allocations,
+            debt,
+            reason: reason.to_owned(),
+            source,
+        };
+        let mut commit = Commit::new();
+        let posted = ledger::post(
+            &mut card,
+            draft,
+            entry,
+            self.principal.actor(),
+            now,
+            Some(key),
+        );
+        card.bump(now);
+        commit.put(lot).put(posted.clone()).put(card.clone());
+        self.audit(
+            &mut commit,
+            AuditAction::Created,
+            RecordRef::to::<LedgerEntry>(posted.id.0),
+            &format!("earn {points}"),
+        );
+        self.club_notice(
+            &mut commit,
+            &card,
+            "club.points_earned",
+            &format!("{points} points earned; balance {}", card.balance),
+            &format!("{points} امتیاز گرفتید؛ مانده {}", card.balance),
+        )
+        .await;
+        if let Some(to) = change {
+            self.club_notice(
+                &mut commit,
+                &card,
+                "club.tier_changed",
+                &format!("Your tier is now {to}"),
+                &format!("سطح شما اکنون {to} است"),
+            )
+            .await;
+        }
+        Ok((commit, posted))
     }
 
     /// Earns the points of a paid order on every active card of its customer, by the
@@ -539,4 +569,20 @@ impl Session {
             tracing::warn!(order = %order.id, error = %e, "club points not reversed");
         }
     }
+}
+
+/// What one earning adds to a card (see [`Session::earn_commit`]).
+pub(super) struct Earning<'a> {
+    /// The points, as a new lot.
+    pub points: i64,
+    /// The entry's reason.
+    pub reason: &'a str,
+    /// Where the points come from.
+    pub source: EntrySource,
+    /// The once-key: the entry claims it, so the earning is made once.
+    pub key: String,
+    /// The paid order earning them, if any (spend, paid orders).
+    pub order: Option<&'a Order>,
+    /// Counts towards the card's referral rewards (for the cap).
+    pub referral_reward: bool,
 }

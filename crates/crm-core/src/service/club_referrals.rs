@@ -3,6 +3,7 @@
 //! (the same customer, or the same phone or email) is refused.
 
 use super::Session;
+use super::club_ledger::Earning;
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::club::{Card, EntrySource, Programme, Referral, ReferralId, ReferralStatus};
@@ -73,65 +74,54 @@ impl Session {
     }
 
     /// Settles `customer`'s pending referral in `programme` on their first paid order: the
-    /// referrer earns the programme's referral points, unless capped.
+    /// referrer earns the programme's referral points, unless capped. One commit marks the
+    /// referral and earns the points, counted against the referrer's cap on their card, so a
+    /// crash cannot lose the reward and racing settlements cannot pass the cap.
     pub(super) async fn settle_referral(
         &self,
         customer: CustomerId,
         programme: &Programme,
     ) -> Result<()> {
-        let Some(mut referral) = self
-            .store()
-            .holder_of::<Referral>(self.ws, &Referral::referred_key(customer))
-            .await?
-        else {
-            return Ok(());
-        };
-        let referrer = self
-            .store()
-            .fetch::<Card>(self.ws, referral.referrer.0)
-            .await?;
-        if referral.status != ReferralStatus::Pending
-            || referrer.programme != programme.id
-            || programme.referrals.points == 0
-        {
-            return Ok(());
-        }
-        let capped = referrer.referral_rewards >= programme.referrals.cap;
-        referral.status = if capped {
-            ReferralStatus::Capped
-        } else {
-            ReferralStatus::Rewarded
-        };
-        referral.settled_at = Some(self.now());
-        referral.version += 1;
-        let mut commit = Commit::new();
-        commit.put(referral.clone());
-        match self.commit(commit).await {
-            Err(Error::Conflict(_)) => return Ok(()), // settled by a racing call
-            other => other?,
-        }
-        if !capped {
-            self.earn_once(
-                referrer.id,
-                programme.referrals.points,
-                "referral",
-                EntrySource::Referral { customer },
-                format!("referral:{customer}"),
-                None,
-            )
-            .await?;
-            self.count_referral_reward(referrer.id).await?;
-        }
-        Ok(())
-    }
-
-    async fn count_referral_reward(&self, card: crate::club::CardId) -> Result<()> {
         super::retry_on_conflict(super::RetryOn::StaleVersion, || async {
-            let mut card = self.store().fetch::<Card>(self.ws, card.0).await?;
-            card.referral_rewards += 1;
-            card.bump(self.now());
-            let mut commit = Commit::new();
-            commit.put(card);
+            let Some(mut referral) = self
+                .store()
+                .holder_of::<Referral>(self.ws, &Referral::referred_key(customer))
+                .await?
+            else {
+                return Ok(());
+            };
+            let referrer = self
+                .store()
+                .fetch::<Card>(self.ws, referral.referrer.0)
+                .await?;
+            if referral.status != ReferralStatus::Pending
+                || referrer.programme != programme.id
+                || programme.referrals.points == 0
+            {
+                return Ok(());
+            }
+            let capped = referrer.referral_rewards >= programme.referrals.cap;
+            referral.status = if capped {
+                ReferralStatus::Capped
+            } else {
+                ReferralStatus::Rewarded
+            };
+            referral.settled_at = Some(self.now());
+            referral.version += 1;
+            let mut commit = if capped {
+                Commit::new()
+            } else {
+                let earning = Earning {
+                    points: programme.referrals.points,
+                    reason: "referral",
+                    source: EntrySource::Referral { customer },
+                    key: format!("referral:{customer}"),
+                    order: None,
+                    referral_reward: true,
+                };
+                self.earn_commit(referrer.id, earning).await?.0
+            };
+            commit.put(referral);
             self.commit(commit).await
         })
         .await
