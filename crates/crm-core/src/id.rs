@@ -124,6 +124,38 @@ typed_id!(
     /// A greeting sent to a customer on an occasion.
     GreetingId
 );
+typed_id!(
+    /// A club programme.
+    ProgrammeId
+);
+typed_id!(
+    /// A membership and its card.
+    CardId
+);
+typed_id!(
+    /// A ledger entry.
+    EntryId
+);
+typed_id!(
+    /// A lot of earned points.
+    LotId
+);
+typed_id!(
+    /// A hold (a reservation of points).
+    HoldId
+);
+typed_id!(
+    /// A reward of the catalogue.
+    RewardId
+);
+typed_id!(
+    /// A voucher code issued for a reward.
+    VoucherId
+);
+typed_id!(
+    /// A referral of one customer by another.
+    ReferralId
+);
 
 /// Makes UUID v7 ids from the service clock's time and a random generator.
 ///

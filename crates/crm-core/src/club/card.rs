@@ -3,9 +3,9 @@
 //! the entries.
 
 use super::card_number::CardNumber;
-use super::ids::{CardId, ProgrammeId};
 use super::tier::{QualifyingMonth, TierChange, TierFloor};
 use crate::id::CustomerId;
+use crate::id::{CardId, ProgrammeId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! Ledger entries: the append-only record of every change of a card's points.
 
-use super::ids::{CardId, EntryId, HoldId, LotId, RewardId};
 use crate::audit::Actor;
+use crate::id::{CardId, EntryId, HoldId, LotId, RewardId};
 use crate::id::{CustomerId, OrderId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Holds: points reserved for a redemption, then captured (spent) or released.
 
 use super::entry::Allocation;
-use super::ids::{CardId, EntryId, HoldId};
+use crate::id::{CardId, EntryId, HoldId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

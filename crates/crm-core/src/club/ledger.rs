@@ -9,11 +9,11 @@
 use super::card::Card;
 use super::entry::{Allocation, EntryKind, EntrySource, LedgerEntry};
 use super::hold::Hold;
-use super::ids::{EntryId, LotId};
 use super::lot::Lot;
 use super::programme::RefundPolicy;
 use crate::audit::Actor;
 use crate::error::{Error, Result};
+use crate::id::{EntryId, LotId};
 use chrono::{DateTime, Utc};
 
 /// The parts of an entry its operation decides.

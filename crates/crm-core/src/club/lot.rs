@@ -1,8 +1,8 @@
 //! Lots: the points of one earning, each with its own expiry. Redemptions take from the lots
 //! that expire soonest; every point of a lot is accounted for.
 
-use super::ids::{CardId, EntryId, LotId};
 use crate::id::OrderId;
+use crate::id::{CardId, EntryId, LotId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -12,7 +12,6 @@ mod earning_rule;
 mod entry;
 mod expiry_policy;
 mod hold;
-mod ids;
 mod indexes;
 pub mod ledger;
 mod lot;
@@ -22,13 +21,13 @@ mod reward;
 mod tier;
 mod voucher;
 
+pub use crate::id::{CardId, EntryId, HoldId, LotId, ProgrammeId, ReferralId, RewardId, VoucherId};
 pub use card::{Card, MembershipStatus};
 pub use card_number::{CARD_DIGITS, CardNumber};
 pub use earning_rule::{EarningRule, MAX_RULE_POINTS, multiplied, order_points};
 pub use entry::{Allocation, EntryKind, EntrySource, LedgerEntry};
 pub use expiry_policy::{CalendarKind, ExpiryPolicy, PeriodKind};
 pub use hold::{Hold, HoldStatus};
-pub use ids::{CardId, EntryId, HoldId, LotId, ProgrammeId, ReferralId, RewardId, VoucherId};
 pub use indexes::{
     CARD_BY_CUSTOMER, CARD_BY_TIER, ENTRY_BY_CARD, ENTRY_BY_TIME, HOLD_BY_CARD,
     HOLD_OPEN_BY_EXPIRY, LOT_BY_EXPIRY, LOT_OPEN_BY_CARD, LOT_TO_NOTICE, REFERRAL_BY_REFERRER,

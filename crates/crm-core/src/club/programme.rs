@@ -3,9 +3,9 @@
 
 use super::earning_rule::EarningRule;
 use super::expiry_policy::ExpiryPolicy;
-use super::ids::ProgrammeId;
 use super::tier::TierRules;
 use crate::error::{Error, Result};
+use crate::id::ProgrammeId;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

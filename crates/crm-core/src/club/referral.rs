@@ -1,8 +1,8 @@
 //! Referrals: a customer names the card of the member who brought them; the referrer is
 //! rewarded when the referred customer's first order is paid.
 
-use super::ids::{CardId, ReferralId};
 use crate::id::CustomerId;
+use crate::id::{CardId, ReferralId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,8 +1,8 @@
 //! The rewards catalogue: what points buy.
 
-use super::ids::{ProgrammeId, RewardId};
 use crate::error::{Error, Result};
 use crate::id::ProductId;
+use crate::id::{ProgrammeId, RewardId};
 use crate::sales::Money;
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! Voucher codes: unique and single-use, issued when a voucher reward is redeemed.
 
-use super::ids::{CardId, HoldId, RewardId, VoucherId};
 use crate::error::{Error, Result};
+use crate::id::{CardId, HoldId, RewardId, VoucherId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
