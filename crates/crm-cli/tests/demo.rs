@@ -43,6 +43,8 @@ fn demo_seeds_and_walks_through_the_process() {
         "reminders sent 1 (a second run: 0); greetings sent 1",
         "task.reminder: sent",
         "customer.greeting: sent",
+        // The club story.
+        "club balance ",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in:\n{out}");
     }

@@ -1,6 +1,7 @@
 //! `crm demo`: a realistic workspace seeded in a fresh directory, then the whole process of
 //! the cartable walked through step by step, then the sales story (a web-form lead to a won
-//! deal, a deal lost to a competitor, the forecast and the quarter's won/lost report).
+//! deal, a deal lost to a competitor, the forecast and the quarter's won/lost report), the
+//! activities (a reminder, a birthday greeting) and a club member's year.
 //!
 //! The content is generated deterministically from `--seed` (names, messages, which requests
 //! bounce or are returned, ids); times are laid out over the weeks before now, so the data
@@ -9,6 +10,7 @@
 
 mod activities;
 mod cast;
+mod club;
 mod history;
 mod names;
 mod rng;
@@ -121,6 +123,7 @@ pub(crate) async fn run(g: &Global, args: DemoArgs) -> CliResult<ExitCode> {
     walk::walk(&ctx, &cast, &clock, &dir.join("mail")).await?;
     sales::sales(&ctx, &cast, &clock, now).await?;
     activities::activities(&ctx, &cast, &clock, now, &dir.join("mail")).await?;
+    club::club(&ctx, &cast, &clock, now).await?;
     sled.sync().await?;
 
     output_heading("Try it yourself");

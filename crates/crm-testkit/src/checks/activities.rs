@@ -997,7 +997,9 @@ pub async fn low_ratings_create_a_follow_up_for_the_manager(store: &Arc<dyn Stor
 /// workspace's.
 pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn Store>) {
     use crm_core::activity::LANGUAGE_FIELD;
+    use crm_core::club::EarningRule;
     use crm_core::customer::FieldValue;
+    use crm_core::service::NewProgramme;
     use crm_core::template::Language;
     use crm_core::worker::{GreetingJob, Job};
 
@@ -1064,6 +1066,15 @@ pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn St
         ..CustomerFilter::default()
     };
     desk.admin.update_settings(settings).await.unwrap();
+    // Two members of a programme with a birthday bonus: Sam, outside the greeting filter,
+    // gets it too.
+    let mut club = NewProgramme::new("Greeting club");
+    club.rules = vec![EarningRule::Birthday { points: 30 }];
+    let club = desk.admin.create_programme(club).await.unwrap();
+    let cards = [
+        desk.agent.join_club(club.id, latin.id).await.unwrap(),
+        desk.agent.join_club(club.id, untagged.id).await.unwrap(),
+    ];
     GreetingJob::default()
         .run(&desk.crm, desk.workspace.id)
         .await
@@ -1091,6 +1102,18 @@ pub async fn greeting_job_follows_the_filter_and_the_language(store: &Arc<dyn St
         .unwrap();
     let m = messages(&desk, latin.id.0, "customer.greeting").await;
     assert_eq!(m.len(), 1);
+    // The birthday bonus was awarded once to each member, for this Jalali year.
+    for card in &cards {
+        let ledger = desk
+            .agent
+            .club_ledger(card.id, false, &PageRequest::first(10))
+            .await
+            .unwrap();
+        let bonus: Vec<_> = ledger.items.iter().map(|e| (e.points, &e.key)).collect();
+        let key = format!("birthday:{}", j.year);
+        assert_eq!(bonus, vec![(30, &Some(key))], "one bonus of 30");
+        assert_eq!(desk.agent.club_balance(card.id).await.unwrap().balance, 30);
+    }
 }
 
 /// A closed request the customer reopens, and a lost deal reopened, after the person who
