@@ -35,7 +35,7 @@ pub(crate) async fn activities(
     let reza = cast.by_email("reza@acme.example")?;
     let maryam = cast.by_email("maryam@acme.example")?;
 
-    heading("20. A customer with a Jalali birthday today, who agreed to email");
+    heading("21. A customer with a Jalali birthday today, who agreed to email");
     let today = clock.now().with_timezone(&tz).date_naive();
     let jalali = JalaliDate::from_gregorian(today);
     let mut new = NewCustomer::person("نسرین", "جعفری")
@@ -56,7 +56,7 @@ pub(crate) async fn activities(
         jalali.day
     );
 
-    heading("21. Reza plans a call with a reminder 30 minutes before");
+    heading("22. Reza plans a call with a reminder 30 minutes before");
     let due_local = (clock.now() + Duration::minutes(40))
         .with_timezone(&tz)
         .naive_local();
@@ -71,7 +71,7 @@ pub(crate) async fn activities(
         due_local.format("%H:%M")
     );
 
-    heading("22. Ten minutes later the worker's jobs run: the reminder and the greeting");
+    heading("23. Ten minutes later the worker's jobs run: the reminder and the greeting");
     clock.advance(Duration::minutes(11));
     let worker = ctx.system("worker").await?;
     let reminders = worker.send_due_reminders().await?;

@@ -38,7 +38,7 @@ pub(crate) async fn club(
         .first()
         .ok_or_else(|| CliError::failure("the demo has no customers"))?;
 
-    heading("23. The customer club: 1 point per 10,000 IRR, tiers by spend, a voucher reward");
+    heading("24. The customer club: 1 point per 10,000 IRR, tiers by spend, a voucher reward");
     month(0);
     let irr = Currency::irr();
     let mut new = NewProgramme::new("باشگاه مشتریان آکمه");
@@ -80,7 +80,7 @@ pub(crate) async fn club(
     );
 
     heading(&format!(
-        "24. {} joins the club (a joining bonus)",
+        "25. {} joins the club (a joining bonus)",
         safe(&ali.display_name())
     ));
     let card = sina.join_club(programme.id, ali.id).await?;
@@ -92,13 +92,13 @@ pub(crate) async fn club(
         b.balance
     );
 
-    heading("25. Over the months, paid orders earn points; spend moves the member up a tier");
+    heading("26. Over the months, paid orders earn points; spend moves the member up a tier");
     month(1);
     buy(sina, ali.id, 12_000_000).await?;
     month(3);
     buy(sina, ali.id, 25_000_000).await?;
 
-    heading("26. A reward from the catalogue: points held, the hold captured, a voucher code");
+    heading("27. A reward from the catalogue: points held, the hold captured, a voucher code");
     month(4);
     let (hold, voucher) = sina
         .redeem_reward(card.id, reward.id, "demo-gift-1")
@@ -111,7 +111,7 @@ pub(crate) async fn club(
         voucher.as_ref().map_or("-", |v| v.code.as_str())
     );
 
-    heading("27. An order is refunded: the points it earned are reversed");
+    heading("28. An order is refunded: the points it earned are reversed");
     month(5);
     let refunded = buy(sina, ali.id, 8_000_000).await?;
     month(6);
@@ -123,7 +123,7 @@ pub(crate) async fn club(
         b.balance
     );
 
-    heading("28. The club job: a lot earned ten months ago expires");
+    heading("29. The club job: a lot earned ten months ago expires");
     month(10);
     clock.advance(Duration::days(5));
     let worker = ctx.system("worker").await?;
@@ -135,7 +135,7 @@ pub(crate) async fn club(
     month(11);
     buy(sina, ali.id, 15_000_000).await?;
 
-    heading("29. The member at the end of the year");
+    heading("30. The member at the end of the year");
     let card = sina.card(card.id).await?;
     let b = sina.club_balance(card.id).await?;
     println!(
