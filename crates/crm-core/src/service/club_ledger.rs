@@ -238,7 +238,8 @@ impl Session {
     /// Earns the points of a paid order on every active card of its customer, by the
     /// programmes' rules and the member's tier multiplier, once per order and card; settles
     /// a pending referral of the customer on their first paid order. Returns the entries
-    /// written (or found written).
+    /// written (or found written). Recording a paid order does this in the order's own commit
+    /// ([`Session::record_order`]); this is for an order whose customer joined later.
     ///
     /// # Errors
     /// [`Error::Invalid`] for an order that is not paid; [`Error::NotFound`];
@@ -253,17 +254,44 @@ impl Session {
                 "only paid orders earn points",
             ));
         }
-        let mut entries = Vec::new();
+        retry_on_conflict(RetryOn::StaleVersion, || async {
+            let mut commit = Commit::new();
+            let (mut entries, done) = self.order_earnings(&order, &mut commit).await?;
+            self.commit(commit).await?;
+            entries.extend(done);
+            Ok(entries)
+        })
+        .await
+    }
+
+    /// Adds to `commit` what the paid `order` earns on every active card of its customer
+    /// that has not earned it yet, and the settlement of the customer's pending referral on
+    /// their first paid order. Returns the entries added, and those found made already.
+    pub(super) async fn order_earnings(
+        &self,
+        order: &Order,
+        commit: &mut Commit,
+    ) -> Result<(Vec<LedgerEntry>, Vec<LedgerEntry>)> {
+        let (mut added, mut done) = (Vec::new(), Vec::new());
         for card in self.customer_cards(order.customer).await? {
             if card.status != MembershipStatus::Active {
+                continue;
+            }
+            let key = format!("order:{}", order.id);
+            if let Some(entry) = self
+                .store()
+                .holder_of::<LedgerEntry>(self.ws, &LedgerEntry::once_key(card.id, &key))
+                .await?
+            {
+                done.push(entry);
                 continue;
             }
             let programme = self
                 .store()
                 .fetch::<Programme>(self.ws, card.programme.0)
                 .await?;
-            let skus = self.product_skus(&order).await?;
-            let base = order_points(&programme.rules, &order, &|p| {
+            let skus = self.product_skus(order).await?;
+            let base = order_points(&programme.rules, order, &|p| {
                 skus.iter().find(|(id, _)| *id == p).map(|(_, s)| s.clone())
             });
             let percent = programme
@@ -275,23 +303,24 @@ impl Session {
             let points = multiplied(base, percent);
             let first_order = card.paid_orders == 0;
             if points > 0 {
-                let entry = self
-                    .earn_once(
-                        card.id,
-                        points,
-                        "order paid",
-                        EntrySource::Order { order: order.id },
-                        format!("order:{}", order.id),
-                        Some(&order),
-                    )
-                    .await?;
-                entries.push(entry);
+                let earning = Earning {
+                    points,
+                    reason: "order paid",
+                    source: EntrySource::Order { order: order.id },
+                    key,
+                    order: Some(order),
+                    referral_reward: false,
+                };
+                let (earned, entry) = self.earn_commit(card.id, earning).await?;
+                commit.writes.extend(earned.writes);
+                added.push(entry);
             }
             if first_order {
-                self.settle_referral(order.customer, &programme).await?;
+                self.settle_referral(order.customer, &programme, commit)
+                    .await?;
             }
         }
-        Ok(entries)
+        Ok((added, done))
     }
 
     async fn product_skus(&self, order: &Order) -> Result<Vec<(crate::id::ProductId, String)>> {
@@ -331,61 +360,74 @@ impl Session {
             ));
         }
         retry_on_conflict(RetryOn::StaleVersion, || async {
-            let Some(mut own) = self
-                .store()
-                .holder_of::<Lot>(self.ws, &Lot::order_key(order.id))
-                .await?
-            else {
-                return Ok(None);
-            };
-            let target = if order.total.amount.is_zero() {
-                own.earned
-            } else {
-                (Decimal::from(own.earned) * refunded / order.total.amount)
-                    .floor()
-                    .to_i64()
-                    .unwrap_or(own.earned)
-            };
-            let points = target - own.order_reversed;
-            if points <= 0 {
-                return Ok(None);
-            }
-            let (mut card, programme) = self.card_and_programme(own.card).await?;
-            let mut others: Vec<Lot> = self
-                .open_lots(card.id, None)
-                .await?
-                .into_iter()
-                .filter(|l| l.id != own.id)
-                .collect();
-            let mut refs: Vec<&mut Lot> = others.iter_mut().collect();
-            let draft = ledger::reverse_order(
-                &mut own,
-                &mut refs,
-                points,
-                programme.refund_policy,
-                EntrySource::Order { order: order.id },
-            );
-            let touched: Vec<Lot> = draft
-                .allocations
-                .iter()
-                .filter(|a| a.lot != own.id)
-                .filter_map(|a| others.iter().find(|l| l.id == a.lot).cloned())
-                .collect();
-            let mut lots = vec![own.clone()];
-            lots.extend(touched);
             let mut commit = Commit::new();
-            let key = format!("reverse:{}:{}", order.id, target);
-            let entry = self.post_entry(&mut commit, &mut card, draft, lots, Some(key));
-            self.audit(
-                &mut commit,
-                AuditAction::Refunded,
-                RecordRef::to::<LedgerEntry>(entry.id.0),
-                &format!("reverse {points}"),
-            );
+            let entry = self.order_reversal(&order, refunded, &mut commit).await?;
             self.commit(commit).await?;
-            Ok(Some(entry))
+            Ok(entry)
         })
         .await
+    }
+
+    /// Adds to `commit` the reversal of the points `order` earned, in proportion to
+    /// `refunded` (see [`Session::reverse_order_points`]); `None` when there is nothing (more)
+    /// to reverse.
+    pub(super) async fn order_reversal(
+        &self,
+        order: &Order,
+        refunded: Decimal,
+        commit: &mut Commit,
+    ) -> Result<Option<LedgerEntry>> {
+        let Some(mut own) = self
+            .store()
+            .holder_of::<Lot>(self.ws, &Lot::order_key(order.id))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let target = if order.total.amount.is_zero() {
+            own.earned
+        } else {
+            (Decimal::from(own.earned) * refunded / order.total.amount)
+                .floor()
+                .to_i64()
+                .unwrap_or(own.earned)
+        };
+        let points = target - own.order_reversed;
+        if points <= 0 {
+            return Ok(None);
+        }
+        let (mut card, programme) = self.card_and_programme(own.card).await?;
+        let mut others: Vec<Lot> = self
+            .open_lots(card.id, None)
+            .await?
+            .into_iter()
+            .filter(|l| l.id != own.id)
+            .collect();
+        let mut refs: Vec<&mut Lot> = others.iter_mut().collect();
+        let draft = ledger::reverse_order(
+            &mut own,
+            &mut refs,
+            points,
+            programme.refund_policy,
+            EntrySource::Order { order: order.id },
+        );
+        let touched: Vec<Lot> = draft
+            .allocations
+            .iter()
+            .filter(|a| a.lot != own.id)
+            .filter_map(|a| others.iter().find(|l| l.id == a.lot).cloned())
+            .collect();
+        let mut lots = vec![own.clone()];
+        lots.extend(touched);
+        let key = format!("reverse:{}:{}", order.id, target);
+        let entry = self.post_entry(commit, &mut card, draft, lots, Some(key));
+        self.audit(
+            commit,
+            AuditAction::Refunded,
+            RecordRef::to::<LedgerEntry>(entry.id.0),
+            &format!("reverse {points}"),
+        );
+        Ok(Some(entry))
     }
 
     /// Gives `card` its programme's birthday bonus for `year` (the greeting job's year),
@@ -547,28 +589,6 @@ pub(super) fn touched_lots(lots: &[Lot], draft: &ledger::Draft) -> Vec<Lot> {
         .filter(|l| draft.allocations.iter().any(|a| a.lot == l.id))
         .cloned()
         .collect()
-}
-
-impl Session {
-    /// The order service's hook when an order is paid: earns its points (see
-    /// [`Session::earn_for_order`]). The order stands whatever happens here; a failure is
-    /// logged, and earning again later is safe (once per order and card).
-    pub(super) async fn club_order_paid(&self, order: &Order) {
-        if let Err(e) = self.earn_for_order(order.id).await {
-            tracing::warn!(order = %order.id, error = %e, "club points not earned");
-        }
-    }
-
-    /// The order service's hook when an order is refunded in full: reverses its points (see
-    /// [`Session::reverse_order_points`]); a failure is logged, reversing again is safe.
-    pub(super) async fn club_order_refunded(&self, order: &Order) {
-        if let Err(e) = self
-            .reverse_order_points(order.id, order.total.amount)
-            .await
-        {
-            tracing::warn!(order = %order.id, error = %e, "club points not reversed");
-        }
-    }
 }
 
 /// What one earning adds to a card (see [`Session::earn_commit`]).

@@ -73,58 +73,57 @@ impl Session {
         }
     }
 
-    /// Settles `customer`'s pending referral in `programme` on their first paid order: the
-    /// referrer earns the programme's referral points, unless capped. One commit marks the
-    /// referral and earns the points, counted against the referrer's cap on their card, so a
-    /// crash cannot lose the reward and racing settlements cannot pass the cap.
+    /// Adds to `commit` the settlement of `customer`'s pending referral in `programme` (on
+    /// their first paid order, in that order's commit): the referral marked, and unless the
+    /// referrer is capped, their points, counted against the cap on their card. One commit,
+    /// so a crash cannot lose the reward and racing settlements cannot pass the cap (the
+    /// card's and the referral's versions decide).
     pub(super) async fn settle_referral(
         &self,
         customer: CustomerId,
         programme: &Programme,
+        commit: &mut Commit,
     ) -> Result<()> {
-        super::retry_on_conflict(super::RetryOn::StaleVersion, || async {
-            let Some(mut referral) = self
-                .store()
-                .holder_of::<Referral>(self.ws, &Referral::referred_key(customer))
-                .await?
-            else {
-                return Ok(());
+        let Some(mut referral) = self
+            .store()
+            .holder_of::<Referral>(self.ws, &Referral::referred_key(customer))
+            .await?
+        else {
+            return Ok(());
+        };
+        let referrer = self
+            .store()
+            .fetch::<Card>(self.ws, referral.referrer.0)
+            .await?;
+        if referral.status != ReferralStatus::Pending
+            || referrer.programme != programme.id
+            || programme.referrals.points == 0
+        {
+            return Ok(());
+        }
+        let capped = referrer.referral_rewards >= programme.referrals.cap;
+        referral.status = if capped {
+            ReferralStatus::Capped
+        } else {
+            ReferralStatus::Rewarded
+        };
+        referral.settled_at = Some(self.now());
+        referral.version += 1;
+        if !capped {
+            let earning = Earning {
+                points: programme.referrals.points,
+                reason: "referral",
+                source: EntrySource::Referral { customer },
+                key: format!("referral:{customer}"),
+                order: None,
+                referral_reward: true,
             };
-            let referrer = self
-                .store()
-                .fetch::<Card>(self.ws, referral.referrer.0)
-                .await?;
-            if referral.status != ReferralStatus::Pending
-                || referrer.programme != programme.id
-                || programme.referrals.points == 0
-            {
-                return Ok(());
-            }
-            let capped = referrer.referral_rewards >= programme.referrals.cap;
-            referral.status = if capped {
-                ReferralStatus::Capped
-            } else {
-                ReferralStatus::Rewarded
-            };
-            referral.settled_at = Some(self.now());
-            referral.version += 1;
-            let mut commit = if capped {
-                Commit::new()
-            } else {
-                let earning = Earning {
-                    points: programme.referrals.points,
-                    reason: "referral",
-                    source: EntrySource::Referral { customer },
-                    key: format!("referral:{customer}"),
-                    order: None,
-                    referral_reward: true,
-                };
-                self.earn_commit(referrer.id, earning).await?.0
-            };
-            commit.put(referral);
-            self.commit(commit).await
-        })
-        .await
+            commit
+                .writes
+                .extend(self.earn_commit(referrer.id, earning).await?.0.writes);
+        }
+        commit.put(referral);
+        Ok(())
     }
 }
 

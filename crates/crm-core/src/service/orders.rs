@@ -1,8 +1,8 @@
 //! Orders: purchases recorded directly or from a won deal, and refunds. They are a customer's
 //! purchase history.
 
-use super::Session;
 use super::deals::lines_total;
+use super::{RetryOn, Session, retry_on_conflict};
 use crate::access::Permission;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -63,16 +63,21 @@ impl Session {
             created_at: now,
             updated_at: now,
         };
-        let mut commit = Commit::new();
-        commit.put(order.clone());
-        self.audit(
-            &mut commit,
-            AuditAction::Created,
-            order_ref(order.id),
-            &order.total.to_string(),
-        );
-        self.commit(commit).await?;
-        self.club_order_paid(&order).await;
+        // The points it earns go in the order's own commit: an order is never paid without
+        // them. A card changed meanwhile (a hold, another order) is read again.
+        retry_on_conflict(RetryOn::StaleVersion, || async {
+            let mut commit = Commit::new();
+            commit.put(order.clone());
+            self.audit(
+                &mut commit,
+                AuditAction::Created,
+                order_ref(order.id),
+                &order.total.to_string(),
+            );
+            self.order_earnings(&order, &mut commit).await?;
+            self.commit(commit).await
+        })
+        .await?;
         Ok(order)
     }
 
@@ -111,15 +116,20 @@ impl Session {
             created_at: now,
             updated_at: now,
         };
-        let mut commit = Commit::new();
-        commit.put(order.clone());
-        self.audit(
-            &mut commit,
-            AuditAction::Created,
-            order_ref(order.id),
-            &format!("from deal {id}"),
-        );
-        match self.commit(commit).await {
+        let made = retry_on_conflict(RetryOn::StaleVersion, || async {
+            let mut commit = Commit::new();
+            commit.put(order.clone());
+            self.audit(
+                &mut commit,
+                AuditAction::Created,
+                order_ref(order.id),
+                &format!("from deal {id}"),
+            );
+            self.order_earnings(&order, &mut commit).await?;
+            self.commit(commit).await
+        })
+        .await;
+        match made {
             Err(Error::Conflict(crate::Conflict::KeyTaken { .. })) => self
                 .store()
                 .holder_of::<Order>(self.ws, &Order::deal_key(id))
@@ -129,10 +139,7 @@ impl Session {
                     id: id.0,
                 }),
             Err(e) => Err(e),
-            Ok(()) => {
-                self.club_order_paid(&order).await;
-                Ok(order)
-            }
+            Ok(()) => Ok(order),
         }
     }
 
@@ -144,32 +151,37 @@ impl Session {
     #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "refund_order", record = %id))]
     pub async fn refund_order(&self, id: OrderId, version: u64) -> Result<Order> {
         self.check(Permission::RecordOrders, None)?;
-        let mut order = self.store().fetch::<Order>(self.ws, id.0).await?;
-        if order.version != version {
-            return Err(super::leads::stale(
-                RecordKind::ORDER,
-                id.0,
-                version,
-                order.version,
-            ));
-        }
-        if order.status == OrderStatus::Refunded {
-            return Err(Error::invalid("order.status", "refunded already"));
-        }
-        order.status = OrderStatus::Refunded;
-        order.version += 1;
-        order.updated_at = self.now();
-        let mut commit = Commit::new();
-        commit.put(order.clone());
-        self.audit(
-            &mut commit,
-            AuditAction::Refunded,
-            order_ref(id),
-            &order.total.to_string(),
-        );
-        self.commit(commit).await?;
-        self.club_order_refunded(&order).await;
-        Ok(order)
+        retry_on_conflict(RetryOn::StaleVersion, || async {
+            let mut order = self.store().fetch::<Order>(self.ws, id.0).await?;
+            if order.version != version {
+                return Err(super::leads::stale(
+                    RecordKind::ORDER,
+                    id.0,
+                    version,
+                    order.version,
+                ));
+            }
+            if order.status == OrderStatus::Refunded {
+                return Err(Error::invalid("order.status", "refunded already"));
+            }
+            order.status = OrderStatus::Refunded;
+            order.version += 1;
+            order.updated_at = self.now();
+            let mut commit = Commit::new();
+            commit.put(order.clone());
+            self.audit(
+                &mut commit,
+                AuditAction::Refunded,
+                order_ref(id),
+                &order.total.to_string(),
+            );
+            // The points it earned are reversed in the same commit.
+            self.order_reversal(&order, order.total.amount, &mut commit)
+                .await?;
+            self.commit(commit).await?;
+            Ok(order)
+        })
+        .await
     }
 
     /// The order with `id`.
