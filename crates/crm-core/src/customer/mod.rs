@@ -238,4 +238,27 @@ impl Customer {
     pub fn has_consent(&self, channel: Channel) -> bool {
         self.consent.get(&channel).is_some_and(|c| c.granted)
     }
+
+    /// The first channel (email, then SMS) the customer consented on, with their address
+    /// there (the email as written, the mobile number canonical): where a message that needs
+    /// consent (a greeting, a club notice) goes.
+    pub fn consented_address(&self) -> Option<(Channel, String)> {
+        let email = self
+            .contacts
+            .iter()
+            .find(|c| c.kind == ContactKind::Email)
+            .map(|c| (Channel::Email, c.value.trim().to_owned()));
+        let sms = self
+            .contacts
+            .iter()
+            .find(|c| c.kind == ContactKind::Mobile)
+            .map(|c| {
+                let number = c.key.split_once(':').map_or(c.key.as_str(), |(_, n)| n);
+                (Channel::Sms, number.to_owned())
+            });
+        [email, sms]
+            .into_iter()
+            .flatten()
+            .find(|(channel, _)| self.has_consent(*channel))
+    }
 }

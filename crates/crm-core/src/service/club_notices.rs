@@ -2,9 +2,8 @@
 //! the outbox, as service messages that need the customer's consent on the channel.
 
 use super::Session;
-use crate::channel::Channel;
 use crate::club::Card;
-use crate::customer::{ContactKind, Customer};
+use crate::customer::Customer;
 use crate::outbox::{Notification, Purpose, Recipient};
 use crate::record::RecordRef;
 use crate::store::{Commit, StoreExt};
@@ -29,7 +28,7 @@ impl Session {
         else {
             return;
         };
-        let Some((channel, address)) = consented_address(&customer) else {
+        let Some((channel, address)) = customer.consented_address() else {
             return;
         };
         let text = if self.language == Language::Persian {
@@ -52,24 +51,4 @@ impl Session {
         n.record = Some(RecordRef::to::<Card>(card.id.0));
         self.queue(commit, n);
     }
-}
-
-fn consented_address(customer: &Customer) -> Option<(Channel, String)> {
-    let email = customer
-        .contacts
-        .iter()
-        .find(|c| c.kind == ContactKind::Email)
-        .map(|c| (Channel::Email, c.value.trim().to_owned()));
-    let sms = customer
-        .contacts
-        .iter()
-        .find(|c| c.kind == ContactKind::Mobile)
-        .map(|c| {
-            let number = c.key.split_once(':').map_or(c.key.as_str(), |(_, n)| n);
-            (Channel::Sms, number.to_owned())
-        });
-    [email, sms]
-        .into_iter()
-        .flatten()
-        .find(|(channel, _)| customer.has_consent(*channel))
 }

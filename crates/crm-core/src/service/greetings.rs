@@ -8,8 +8,7 @@ use crate::activity::{
     occasion_year,
 };
 use crate::audit::AuditAction;
-use crate::channel::Channel;
-use crate::customer::{ContactKind, Customer, CustomerFilter, Occasion, OccasionKind};
+use crate::customer::{Customer, CustomerFilter, Occasion, OccasionKind};
 use crate::error::{Error, Result};
 use crate::id::{GreetingId, OutboxId};
 use crate::outbox::{OutboxMessage, Purpose, Recipient};
@@ -112,7 +111,7 @@ impl Session {
             }
         }
         for due in self.due_greetings(date, filter).await? {
-            let Some((channel, address)) = greeting_address(&due.customer) else {
+            let Some((channel, address)) = due.customer.consented_address() else {
                 run.without_consent += 1;
                 continue;
             };
@@ -173,25 +172,4 @@ fn occasion_name(kind: &OccasionKind) -> &str {
         OccasionKind::Anniversary => "anniversary",
         OccasionKind::Other(label) => label,
     }
-}
-
-/// The first channel (email, then SMS) the customer consented on, with their address there.
-fn greeting_address(customer: &Customer) -> Option<(Channel, String)> {
-    let email = customer
-        .contacts
-        .iter()
-        .find(|c| c.kind == ContactKind::Email)
-        .map(|c| (Channel::Email, c.value.trim().to_owned()));
-    let sms = customer
-        .contacts
-        .iter()
-        .find(|c| c.kind == ContactKind::Mobile)
-        .map(|c| {
-            let number = c.key.split_once(':').map_or(c.key.as_str(), |(_, n)| n);
-            (Channel::Sms, number.to_owned())
-        });
-    [email, sms]
-        .into_iter()
-        .flatten()
-        .find(|(channel, _)| customer.has_consent(*channel))
 }
