@@ -25,7 +25,10 @@
 //!    the two reads of a change (the deal, its pipeline) are timed alone, to show how much of
 //!    a change is reading and how much committing. With PostgreSQL, the same hand-written
 //!    work over sqlx on the same server is a second baseline: the server's own price of a
-//!    durable change (a round trip per statement and a WAL flush per commit).
+//!    durable change (a round trip per statement and a WAL flush per commit). Then all four
+//!    again with `CRM_BENCH_WRITERS` writers at once (default 8; each moves its own deals):
+//!    tasks on one session for the stores, connections of their own for the baselines,
+//!    threads with connections of their own for SQLite (which takes one writer at a time).
 //!
 //! Seeds are written straight through `Store::commit`, 1,000 deals per commit.
 
@@ -81,6 +84,7 @@ fn main() {
     let deals = env_u64("CRM_BENCH_DEALS", 10_000);
     let pipeline_deals = env_u64("CRM_BENCH_PIPELINE_DEALS", 20_000).max(HELD);
     let changes = env_u64("CRM_BENCH_STAGE_CHANGES", 500);
+    let writers = env_u64("CRM_BENCH_WRITERS", 8).clamp(1, 100);
     let calls = env_u64("CRM_BENCH_CALLS", 200) as usize;
     let postgres = std::env::var("CRM_BENCH_POSTGRES_URL")
         .ok()
@@ -105,16 +109,18 @@ fn main() {
             pipeline_view("postgres", Arc::new(store), pipeline_deals, calls).await;
             drop(schema);
         }
-        // 3. Stage changes, durable.
-        let (store, _dir) = sled(Durability::Flush);
-        stage_changes("sled (Flush)", store, changes).await;
-        if let Some(url) = &postgres {
-            let (store, schema) = TestSchema::create(url).await.expect("postgres schema");
-            stage_changes("postgres", Arc::new(store), changes).await;
-            drop(schema);
-            postgres_baseline_stage_changes(url, changes).await;
+        // 3. Stage changes, durable: one writer, then `writers` at once.
+        for n in [1, writers] {
+            let (store, _dir) = sled(Durability::Flush);
+            stage_changes("sled (Flush)", store, changes, n).await;
+            if let Some(url) = &postgres {
+                let (store, schema) = TestSchema::create(url).await.expect("postgres schema");
+                stage_changes("postgres", Arc::new(store), changes, n).await;
+                drop(schema);
+                postgres_baseline_stage_changes(url, changes, n).await;
+            }
+            sqlite_stage_changes(changes, n);
         }
-        sqlite_stage_changes(changes);
     });
 }
 
@@ -336,11 +342,11 @@ async fn pipeline_view(name: &str, store: Arc<dyn Store>, n: u64, calls: usize) 
     );
 }
 
-async fn stage_changes(name: &str, store: Arc<dyn Store>, changes: u64) {
+async fn stage_changes(name: &str, store: Arc<dyn Store>, changes: u64, writers: u64) {
     let w = world(store.clone()).await;
-    let agent = w.crm.session(w.ws, w.holder).await.expect("agent");
+    let agent = Arc::new(w.crm.session(w.ws, w.holder).await.expect("agent"));
     let mut ids = Vec::new();
-    for i in 0..100 {
+    for i in 0..DEALS_MOVED {
         let new = NewDeal::new(
             &format!("Deal {i}"),
             w.customer,
@@ -349,25 +355,31 @@ async fn stage_changes(name: &str, store: Arc<dyn Store>, changes: u64) {
         );
         ids.push(agent.create_deal(new).await.expect("deal").id);
     }
-    let stages = ["needs", "proposal"];
+    let ids = Arc::new(ids);
     let start = Instant::now();
-    for k in 0..changes {
-        let id = ids[(k % 100) as usize];
-        let stage = stages[((k / 100) % 2) as usize];
-        agent.move_deal(id, None, stage).await.expect("move");
+    let mut tasks = Vec::new();
+    for writer in 0..writers {
+        let (agent, ids) = (agent.clone(), ids.clone());
+        tasks.push(tokio::spawn(async move {
+            for k in mine(changes, writers, writer) {
+                let (deal, stage) = change(k);
+                agent.move_deal(ids[deal], None, stage).await.expect("move");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("writer");
     }
     let elapsed = start.elapsed();
-    println!(
-        "sales/{name}: {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
-        elapsed.as_secs_f64(),
-        changes as f64 / elapsed.as_secs_f64(),
-        ms(elapsed) / changes as f64
-    );
+    print_rate(name, changes, writers, elapsed);
+    if writers > 1 {
+        return;
+    }
     // Where the time goes: the two reads of a change (the deal, its pipeline) alone; the
     // rest of a change is building the commit and committing it.
     let start = Instant::now();
     for k in 0..changes {
-        let id = ids[(k % 100) as usize];
+        let id = ids[change(k).0];
         black_box(store.fetch::<Deal>(w.ws, id.0).await.expect("deal"));
         black_box(
             store
@@ -384,16 +396,54 @@ async fn stage_changes(name: &str, store: Arc<dyn Store>, changes: u64) {
     );
 }
 
+/// Deals the stage changes go round.
+const DEALS_MOVED: usize = 100;
+
+/// Change `k`: which deal moves (its index) and to which stage, going round the deals.
+fn change(k: u64) -> (usize, &'static str) {
+    let deal = (k % DEALS_MOVED as u64) as usize;
+    let stage = ["needs", "proposal"][((k / DEALS_MOVED as u64) % 2) as usize];
+    (deal, stage)
+}
+
+/// The changes of `writer` among `writers`: those of the deals it owns (every
+/// `writers`-th), in order, so that no two writers move one deal.
+fn mine(changes: u64, writers: u64, writer: u64) -> impl Iterator<Item = u64> {
+    (0..changes).filter(move |&k| change(k).0 as u64 % writers == writer)
+}
+
+fn print_rate(name: &str, changes: u64, writers: u64, elapsed: Duration) {
+    let who = if writers == 1 {
+        "one writer".to_owned()
+    } else {
+        format!("{writers} writers at once")
+    };
+    println!(
+        "sales/{name}: {changes} durable stage changes, {who}, in {:.2}s: {:.0} per second ({:.2} ms each)",
+        elapsed.as_secs_f64(),
+        changes as f64 / elapsed.as_secs_f64(),
+        ms(elapsed) / changes as f64
+    );
+}
+
 /// The baseline: a deals table holding each deal's encoded body, a log table and an audit
 /// table; a stage change reads the deal, writes it back with one more log entry, and inserts
-/// a log row and an audit row, in one transaction (WAL, `synchronous=FULL`).
-fn sqlite_stage_changes(changes: u64) {
+/// a log row and an audit row, in one transaction (WAL, `synchronous=FULL`). With several
+/// writers, each is a thread with its own connection to the same file, and SQLite takes their
+/// transactions one at a time (`BEGIN IMMEDIATE`, waiting on the lock).
+fn sqlite_stage_changes(changes: u64, writers: u64) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let conn = Connection::open(dir.path().join("deals.db")).expect("sqlite");
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .expect("wal");
-    conn.pragma_update(None, "synchronous", "FULL")
-        .expect("full");
+    let path = dir.path().join("deals.db");
+    let open = || {
+        let conn = Connection::open(&path).expect("sqlite");
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .expect("wal");
+        conn.pragma_update(None, "synchronous", "FULL")
+            .expect("full");
+        conn.busy_timeout(Duration::from_secs(30)).expect("busy");
+        conn
+    };
+    let conn = open();
     conn.execute_batch(
         "CREATE TABLE deals (id BLOB PRIMARY KEY, stage TEXT NOT NULL, version INTEGER NOT NULL, data BLOB NOT NULL);
          CREATE TABLE deal_log (deal_id BLOB NOT NULL, from_stage TEXT, to_stage TEXT NOT NULL, by TEXT NOT NULL, at INTEGER NOT NULL);
@@ -412,52 +462,63 @@ fn sqlite_stage_changes(changes: u64) {
         .expect("insert");
         ids.push(d.id.0);
     }
-    let stages = ["needs", "proposal"];
+    drop(conn);
     let start = Instant::now();
-    for k in 0..changes {
-        let id = ids[(k % 100) as usize];
-        let stage = stages[((k / 100) % 2) as usize];
-        let tx = rusqlite::Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)
-            .expect("tx");
-        let (data, version): (Vec<u8>, i64) = tx
-            .query_row(
-                "SELECT data, version FROM deals WHERE id = ?1",
-                [id.as_bytes()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .expect("read");
-        let at = Utc::now();
-        let (from, data) = moved(data, stage, &by, at);
-        tx.execute(
-            "UPDATE deals SET stage = ?2, version = ?3, data = ?4 WHERE id = ?1 AND version = ?5",
-            params![id.as_bytes(), stage, version + 1, data, version],
-        )
-        .expect("update");
-        tx.execute(
-            "INSERT INTO deal_log (deal_id, from_stage, to_stage, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![id.as_bytes(), from, stage, by.to_string(), at.timestamp_micros()],
-        )
-        .expect("log");
-        tx.execute(
-            "INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES (?1, ?2, ?3, 'stage_changed', ?4, ?5)",
-            params![Uuid::now_v7().as_bytes(), at.timestamp_micros(), by.to_string(), id.as_bytes(), format!("{from} -> {stage}")],
-        )
-        .expect("audit");
-        tx.commit().expect("commit");
-    }
-    let elapsed = start.elapsed();
-    println!(
-        "sales/sqlite baseline: {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
-        elapsed.as_secs_f64(),
-        changes as f64 / elapsed.as_secs_f64(),
-        ms(elapsed) / changes as f64
-    );
+    std::thread::scope(|scope| {
+        for writer in 0..writers {
+            let (ids, by, conn) = (&ids, &by, open());
+            scope.spawn(move || {
+                for k in mine(changes, writers, writer) {
+                    let (deal, stage) = change(k);
+                    sqlite_stage_change(&conn, ids[deal], stage, by);
+                }
+            });
+        }
+    });
+    print_rate("sqlite baseline", changes, writers, start.elapsed());
 }
 
-/// The 100 deals of the baselines, at stage `qualification`.
+/// One stage change of the SQLite baseline, in its own transaction.
+fn sqlite_stage_change(conn: &Connection, id: Uuid, stage: &str, by: &Actor) {
+    let tx =
+        rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate).expect("tx");
+    let (data, version): (Vec<u8>, i64) = tx
+        .query_row(
+            "SELECT data, version FROM deals WHERE id = ?1",
+            [id.as_bytes()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("read");
+    let at = Utc::now();
+    let (from, data) = moved(data, stage, by, at);
+    tx.execute(
+        "UPDATE deals SET stage = ?2, version = ?3, data = ?4 WHERE id = ?1 AND version = ?5",
+        params![id.as_bytes(), stage, version + 1, data, version],
+    )
+    .expect("update");
+    tx.execute(
+        "INSERT INTO deal_log (deal_id, from_stage, to_stage, by, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id.as_bytes(),
+            from,
+            stage,
+            by.to_string(),
+            at.timestamp_micros()
+        ],
+    )
+    .expect("log");
+    tx.execute(
+        "INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES (?1, ?2, ?3, 'stage_changed', ?4, ?5)",
+        params![Uuid::now_v7().as_bytes(), at.timestamp_micros(), by.to_string(), id.as_bytes(), format!("{from} -> {stage}")],
+    )
+    .expect("audit");
+    tx.commit().expect("commit");
+}
+
+/// The [`DEALS_MOVED`] deals of the baselines, at stage `qualification`.
 fn baseline_deals(by: &Actor) -> Vec<Deal> {
     let now = Utc::now();
-    (0..100u64)
+    (0..DEALS_MOVED)
         .map(|i| Deal {
             id: DealId(Uuid::now_v7()),
             version: 1,
@@ -510,9 +571,10 @@ fn moved(data: Vec<u8>, stage: &str, by: &Actor, at: DateTime<Utc>) -> (String, 
 /// The same work as the SQLite baseline, written by hand over sqlx on PostgreSQL (a schema
 /// of its own): per change one transaction that reads the deal (`FOR UPDATE`), writes it,
 /// a log row and an audit row. The server's own price of a durable change, beside which
-/// the PostgreSQL store's figure is its overhead.
-async fn postgres_baseline_stage_changes(url: &str, changes: u64) {
-    use sqlx::{Connection, PgConnection, Row};
+/// the PostgreSQL store's figure is its overhead. Each writer has a connection of its own.
+async fn postgres_baseline_stage_changes(url: &str, changes: u64, writers: u64) {
+    use sqlx::postgres::PgPoolOptions;
+    use sqlx::{Connection, PgConnection};
     let schema = TestSchema::reserve(url);
     let mut conn = PgConnection::connect(url).await.expect("postgres");
     let ddl = format!(
@@ -540,57 +602,87 @@ async fn postgres_baseline_stage_changes(url: &str, changes: u64) {
             .expect("insert");
         ids.push(d.id.0);
     }
-    let stages = ["needs", "proposal"];
+    conn.close().await.expect("close");
+    let set_path = format!("SET search_path TO \"{}\"", schema.name());
+    let pool = PgPoolOptions::new()
+        .max_connections(writers as u32)
+        .after_connect(move |conn, _| {
+            let set_path = set_path.clone();
+            Box::pin(async move {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(set_path))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await
+        .expect("pool");
+    let (ids, by) = (Arc::new(ids), Arc::new(by));
     let start = Instant::now();
-    for k in 0..changes {
-        let id = ids[(k % 100) as usize];
-        let stage = stages[((k / 100) % 2) as usize];
-        let mut tx = conn.begin().await.expect("begin");
-        let row = sqlx::query("SELECT data, version FROM deals WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .expect("read");
-        let version: i64 = row.get(1);
-        let at = Utc::now();
-        let (from, data) = moved(row.get(0), stage, &by, at);
-        sqlx::query(
-            "UPDATE deals SET stage = $2, version = $3, data = $4 WHERE id = $1 AND version = $5",
-        )
+    let mut tasks = Vec::new();
+    for writer in 0..writers {
+        let mut conn = pool.acquire().await.expect("connection");
+        let (ids, by) = (ids.clone(), by.clone());
+        tasks.push(tokio::spawn(async move {
+            for k in mine(changes, writers, writer) {
+                let (deal, stage) = change(k);
+                postgres_stage_change(&mut conn, ids[deal], stage, &by).await;
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("writer");
+    }
+    print_rate(
+        "postgres baseline (sqlx by hand)",
+        changes,
+        writers,
+        start.elapsed(),
+    );
+    pool.close().await;
+}
+
+/// One stage change of the PostgreSQL baseline, in its own transaction.
+async fn postgres_stage_change(conn: &mut sqlx::PgConnection, id: Uuid, stage: &str, by: &Actor) {
+    use sqlx::{Connection, Row};
+    let mut tx = conn.begin().await.expect("begin");
+    let row = sqlx::query("SELECT data, version FROM deals WHERE id = $1 FOR UPDATE")
         .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("read");
+    let version: i64 = row.get(1);
+    let at = Utc::now();
+    let (from, data) = moved(row.get(0), stage, by, at);
+    sqlx::query(
+        "UPDATE deals SET stage = $2, version = $3, data = $4 WHERE id = $1 AND version = $5",
+    )
+    .bind(id)
+    .bind(stage)
+    .bind(version + 1)
+    .bind(data)
+    .bind(version)
+    .execute(&mut *tx)
+    .await
+    .expect("update");
+    sqlx::query("INSERT INTO deal_log (deal_id, from_stage, to_stage, by_actor, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(id)
+        .bind(&from)
         .bind(stage)
-        .bind(version + 1)
-        .bind(data)
-        .bind(version)
+        .bind(by.to_string())
+        .bind(at)
         .execute(&mut *tx)
         .await
-        .expect("update");
-        sqlx::query("INSERT INTO deal_log (deal_id, from_stage, to_stage, by_actor, at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id)
-            .bind(&from)
-            .bind(stage)
-            .bind(by.to_string())
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .expect("log");
-        sqlx::query("INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES ($1, $2, $3, 'stage_changed', $4, $5)")
-            .bind(Uuid::now_v7())
-            .bind(at)
-            .bind(by.to_string())
-            .bind(id)
-            .bind(format!("{from} -> {stage}"))
-            .execute(&mut *tx)
-            .await
-            .expect("audit");
-        tx.commit().await.expect("commit");
-    }
-    let elapsed = start.elapsed();
-    println!(
-        "sales/postgres baseline (sqlx by hand): {changes} durable stage changes in {:.2}s: {:.0} per second ({:.2} ms each)",
-        elapsed.as_secs_f64(),
-        changes as f64 / elapsed.as_secs_f64(),
-        ms(elapsed) / changes as f64
-    );
-    conn.close().await.expect("close");
+        .expect("log");
+    sqlx::query("INSERT INTO audit (id, at, actor, action, record_id, detail) VALUES ($1, $2, $3, 'stage_changed', $4, $5)")
+        .bind(Uuid::now_v7())
+        .bind(at)
+        .bind(by.to_string())
+        .bind(id)
+        .bind(format!("{from} -> {stage}"))
+        .execute(&mut *tx)
+        .await
+        .expect("audit");
+    tx.commit().await.expect("commit");
 }

@@ -7,7 +7,7 @@ use crate::setup;
 use crm_core::record::RecordKind;
 use crm_core::{Error, Result};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Executor};
+use sqlx::{AssertSqlSafe, Connection, Executor};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +21,13 @@ pub const DEFAULT_MAX_CONNECTIONS: u32 = 10;
 
 /// How long getting a connection may take, connecting included, unless told otherwise.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A pooled connection idle at least this long is pinged before it is handed out (and
+/// replaced when the ping fails, after a server restart say). One in use more recently is
+/// handed out as it is: pinging it too would double the round trips of every read and
+/// commit. A connection the server dropped within this time fails its next statement with
+/// [`Error::Storage`] once, and the pool then replaces it.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// How to connect a [`PostgresStore`]: the URL, the pool's size and timeout, optionally the
 /// schema to work in, and the application's own record kinds.
@@ -138,7 +145,16 @@ impl PostgresStore {
         let mut options = PgPoolOptions::new()
             .max_connections(config.max_connections)
             .min_connections(config.min_connections)
-            .acquire_timeout(config.acquire_timeout);
+            .acquire_timeout(config.acquire_timeout)
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= PING_AFTER_IDLE {
+                        conn.ping().await?;
+                    }
+                    Ok(true)
+                })
+            });
         if let Some(schema) = &config.schema {
             let quoted = quote_schema(schema)?;
             if config.create_schema {

@@ -53,7 +53,9 @@ mod snapshot;
 pub mod test_schema;
 mod views;
 
-pub use connect::{DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, PostgresConfig};
+pub use connect::{
+    DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS, PING_AFTER_IDLE, PostgresConfig,
+};
 pub use test_schema::TestSchema;
 
 use async_trait::async_trait;

@@ -1,5 +1,5 @@
-//! PostgreSQL-specific behaviour: failures are storage errors and roll everything back,
-//! racing writers end with one customer per email, only identifying contact points are
+//! PostgreSQL-specific behaviour: failures are storage errors and roll everything back, a
+//! dropped pooled connection is replaced, racing writers end with one customer per email, only identifying contact points are
 //! unique, and NUL characters (which PostgreSQL's text cannot hold) are kept.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -226,6 +226,45 @@ async fn a_connection_lost_mid_commit_is_a_storage_error_and_applies_nothing() {
     s.create_customer(NewCustomer::person("Sara", "Karimi"))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_pooled_connection_the_server_dropped_is_replaced_once_idle() {
+    let Some(url) = common::database_url() else {
+        return;
+    };
+    let (_first, schema) = TestSchema::create(&url).await.expect("schema");
+    let store = PostgresStore::connect_with(schema.config().max_connections(1))
+        .await
+        .expect("store");
+    let crm = Crm::new(Arc::new(store.clone()));
+    let (ws, _admin) = crm
+        .create_workspace("Acme", "IR", NewStaff::new("Admin", Role::Admin))
+        .await
+        .expect("workspace");
+    // The pool's one connection, killed while it idles in the pool (a server restart, a
+    // connection reaped by a proxy).
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    let mut killer = PgConnection::connect(&url).await.unwrap();
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(&mut killer)
+        .await
+        .unwrap();
+    assert!(killed);
+    // Once it has idled PING_AFTER_IDLE, it is pinged before use and replaced: reads and
+    // commits go through without an error.
+    tokio::time::sleep(crm_store_postgres::PING_AFTER_IDLE + Duration::from_millis(200)).await;
+    let stored: crm_core::workspace::Workspace = store.fetch(ws.id, ws.id.0).await.unwrap();
+    assert_eq!(stored.name, "Acme");
+    let new_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_ne!(new_pid, pid);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,0 +1,181 @@
+-- crm-rs PostgreSQL schema, version 4: a commit deletes the index entries a record no longer
+-- claims one by one, by primary key.
+--
+-- Version 3 deleted them in one statement joining index_entries with the unnested stored
+-- keys. PostgreSQL plans a plpgsql statement once per connection and may keep a generic plan:
+-- on a table that was small when that plan was made, it hash-joined the workspace's whole
+-- share of index_entries (seen in auto_explain: 905 rows scanned to delete 2), a cost that
+-- grows with the workspace. A record changes a few entries per commit; a primary-key delete
+-- for each has a plan that cannot degrade. Nothing else changes: same signature, same rules
+-- (see 0003_generic.sql for the contract).
+
+CREATE OR REPLACE FUNCTION crm_commit(
+    p_ws          uuid,
+    p_kinds       smallint[],
+    p_ids         uuid[],
+    p_versions    bigint[],
+    p_bodies      jsonb[],
+    p_unique_ends integer[],
+    p_unique      text[],
+    p_index_ends  integer[],
+    p_index       bytea[]
+) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_kind       smallint;
+    v_id         uuid;
+    v_version    bigint;
+    v_found      bigint;
+    v_done       bigint;
+    v_old_unique text[];
+    v_old_index  bytea[];
+    v_new_unique text[];
+    v_new_index  bytea[];
+    v_wanted     bigint;
+    v_claimed    bigint;
+    v_taken      record;
+    v_unique_lo  integer := 0;
+    v_index_lo   integer := 0;
+    v_stored     bytea;
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(p_ids, 1), 0) LOOP
+        v_kind := p_kinds[i];
+        v_id := p_ids[i];
+        v_version := p_versions[i];
+        v_new_unique := coalesce(p_unique[v_unique_lo + 1 : p_unique_ends[i]], '{}');
+        v_new_index := coalesce(p_index[v_index_lo + 1 : p_index_ends[i]], '{}');
+        v_unique_lo := p_unique_ends[i];
+        v_index_lo := p_index_ends[i];
+
+        IF p_bodies[i] IS NULL THEN
+            -- A delete: the record at exactly its version, its keys and entries.
+            SELECT r.version, r.unique_keys, r.index_keys
+              INTO v_found, v_old_unique, v_old_index
+              FROM records r
+             WHERE r.workspace_id = p_ws AND r.kind = v_kind AND r.id = v_id
+               FOR UPDATE;
+            IF NOT FOUND OR v_found <> v_version THEN
+                RAISE EXCEPTION USING ERRCODE = 'CRM01', MESSAGE = 'stale version',
+                    DETAIL = json_build_object('kind', v_kind, 'id', v_id,
+                        'expected', v_version, 'found', coalesce(v_found, 0))::text;
+            END IF;
+            FOREACH v_stored IN ARRAY v_old_index LOOP
+                DELETE FROM index_entries e
+                 WHERE e.workspace_id = p_ws AND e.index_id = crm_index_tag(v_stored)
+                   AND e.position = substring(v_stored FROM 3);
+            END LOOP;
+            WITH keys AS (
+                DELETE FROM unique_keys u
+                 WHERE u.workspace_id = p_ws AND u.key = ANY (v_old_unique)
+                   AND u.holder = v_id)
+            DELETE FROM records r
+             WHERE r.workspace_id = p_ws AND r.kind = v_kind AND r.id = v_id;
+            CONTINUE;
+        END IF;
+
+        IF v_version = 1 THEN
+            -- A create, in one statement: the record, then (only if it was new) its keys,
+            -- claimed in byte order, and its entries.
+            WITH rec AS (
+                INSERT INTO records AS r
+                       (workspace_id, kind, id, version, body, unique_keys, index_keys)
+                VALUES (p_ws, v_kind, v_id, 1, p_bodies[i], v_new_unique, v_new_index)
+                ON CONFLICT DO NOTHING
+                RETURNING 1),
+            wanted AS (
+                SELECT DISTINCT k.key COLLATE "C" AS key FROM unnest(v_new_unique) AS k(key)),
+            claimed AS (
+                INSERT INTO unique_keys AS u (workspace_id, key, kind, holder)
+                SELECT p_ws, w.key, v_kind, v_id FROM wanted w, rec ORDER BY w.key
+                ON CONFLICT (workspace_id, key) DO UPDATE SET kind = EXCLUDED.kind
+                 WHERE u.holder = EXCLUDED.holder
+                RETURNING 1),
+            entries AS (
+                INSERT INTO index_entries AS e
+                       (workspace_id, index_id, position, kind, record_id)
+                SELECT DISTINCT p_ws, crm_index_tag(k.stored), substring(k.stored FROM 3),
+                       v_kind, v_id
+                  FROM unnest(v_new_index) AS k(stored), rec
+                ON CONFLICT (workspace_id, index_id, position)
+                DO UPDATE SET kind = EXCLUDED.kind, record_id = EXCLUDED.record_id)
+            SELECT (SELECT count(*) FROM rec), (SELECT count(*) FROM wanted),
+                   (SELECT count(*) FROM claimed)
+              INTO v_done, v_wanted, v_claimed;
+            IF v_done = 0 THEN
+                SELECT r.version INTO v_found FROM records r
+                 WHERE r.workspace_id = p_ws AND r.kind = v_kind AND r.id = v_id;
+                RAISE EXCEPTION USING ERRCODE = 'CRM01', MESSAGE = 'stale version',
+                    DETAIL = json_build_object('kind', v_kind, 'id', v_id,
+                        'expected', 0, 'found', coalesce(v_found, 0))::text;
+            END IF;
+            v_old_unique := '{}';
+        ELSE
+            -- A change: the stored version, locked; the entries it no longer claims deleted
+            -- one by one; then in one statement the record, the keys it no longer claims
+            -- released, the new ones claimed, its new entries added.
+            SELECT r.version, r.unique_keys, r.index_keys
+              INTO v_found, v_old_unique, v_old_index
+              FROM records r
+             WHERE r.workspace_id = p_ws AND r.kind = v_kind AND r.id = v_id
+               FOR UPDATE;
+            IF NOT FOUND OR v_found <> v_version - 1 THEN
+                RAISE EXCEPTION USING ERRCODE = 'CRM01', MESSAGE = 'stale version',
+                    DETAIL = json_build_object('kind', v_kind, 'id', v_id,
+                        'expected', v_version - 1, 'found', coalesce(v_found, 0))::text;
+            END IF;
+            FOREACH v_stored IN ARRAY v_old_index LOOP
+                IF NOT (v_stored = ANY (v_new_index)) THEN
+                    DELETE FROM index_entries e
+                     WHERE e.workspace_id = p_ws AND e.index_id = crm_index_tag(v_stored)
+                       AND e.position = substring(v_stored FROM 3);
+                END IF;
+            END LOOP;
+            WITH rec AS (
+                UPDATE records r
+                   SET version = v_version, body = p_bodies[i],
+                       unique_keys = v_new_unique, index_keys = v_new_index
+                 WHERE r.workspace_id = p_ws AND r.kind = v_kind AND r.id = v_id),
+            released AS (
+                DELETE FROM unique_keys u
+                 WHERE u.workspace_id = p_ws AND u.key = ANY (v_old_unique)
+                   AND NOT (u.key = ANY (v_new_unique)) AND u.holder = v_id),
+            wanted AS (
+                SELECT DISTINCT k.key COLLATE "C" AS key FROM unnest(v_new_unique) AS k(key)
+                 WHERE NOT (k.key = ANY (v_old_unique))),
+            claimed AS (
+                INSERT INTO unique_keys AS u (workspace_id, key, kind, holder)
+                SELECT p_ws, w.key, v_kind, v_id FROM wanted w ORDER BY w.key
+                ON CONFLICT (workspace_id, key) DO UPDATE SET kind = EXCLUDED.kind
+                 WHERE u.holder = EXCLUDED.holder
+                RETURNING 1),
+            added AS (
+                INSERT INTO index_entries AS e
+                       (workspace_id, index_id, position, kind, record_id)
+                SELECT DISTINCT p_ws, crm_index_tag(k.stored), substring(k.stored FROM 3),
+                       v_kind, v_id
+                  FROM unnest(v_new_index) AS k(stored)
+                 WHERE NOT (k.stored = ANY (v_old_index))
+                ON CONFLICT (workspace_id, index_id, position)
+                DO UPDATE SET kind = EXCLUDED.kind, record_id = EXCLUDED.record_id)
+            SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM claimed)
+              INTO v_wanted, v_claimed;
+        END IF;
+
+        IF v_claimed < v_wanted THEN
+            -- Another record holds one of the new keys: name the smallest.
+            SELECT u.key, u.kind, u.holder INTO v_taken FROM unique_keys u
+             WHERE u.workspace_id = p_ws AND u.holder <> v_id
+               AND u.key = ANY (v_new_unique) AND NOT (u.key = ANY (v_old_unique))
+             ORDER BY u.key
+             LIMIT 1;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION USING ERRCODE = '40001',
+                    MESSAGE = 'a unique key changed hands during the commit';
+            END IF;
+            RAISE EXCEPTION USING ERRCODE = 'CRM02', MESSAGE = 'unique key taken',
+                DETAIL = json_build_object('key', v_taken.key,
+                    'kind', v_taken.kind, 'holder', v_taken.holder)::text;
+        END IF;
+    END LOOP;
+END
+$$;
