@@ -1,5 +1,5 @@
-//! A commit: one call of the `crm_commit` function (migration `0003_generic.sql`), one round
-//! trip, retried when it lost a race.
+//! A commit: one call of the `crm_commit` function (migration `0003_generic.sql`, replaced by
+//! `0004_commit_entries.sql`), one round trip, retried when it lost a race.
 //!
 //! The writes go as parallel arrays: kind tags, ids, versions and JSON bodies (`NULL` for a
 //! delete), and, flattened, the unique keys and stored index keys ([`IndexEntry::stored_key`])
