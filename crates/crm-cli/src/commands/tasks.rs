@@ -301,11 +301,12 @@ pub(crate) async fn deactivate(ctx: &Ctx, args: DeactivateArgs) -> CliResult<Exi
     };
     let report = session.hand_over(leaver, successor).await?;
     println!(
-        "deactivated {}; handed over {} requests, {} tasks, {} customers, {} deals",
+        "deactivated {}; handed over {} requests, {} tasks, {} customers, {} leads, {} deals",
         safe(&dir.staff_name(leaver)),
         report.requests,
         report.tasks,
         report.customers,
+        report.leads,
         report.deals
     );
     Ok(ExitCode::SUCCESS)

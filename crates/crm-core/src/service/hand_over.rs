@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::id::{DepartmentId, StaffId};
 use crate::record::{Key, RecordRef};
 use crate::request::{BY_HOLDER, Holder, Request, holder_key};
-use crate::sales::{DEAL_OPEN_BY_OWNER, Deal};
+use crate::sales::{DEAL_OPEN_BY_OWNER, Deal, LEAD_BY_OWNER, Lead};
 use crate::staff::{Department, Staff};
 use crate::store::{Commit, Scan, StoreExt};
 
@@ -20,7 +20,7 @@ use crate::store::{Commit, Scan, StoreExt};
 pub enum Successor {
     /// A person: everything moves to them.
     Staff(StaffId),
-    /// A department: held requests go to its queue; tasks, customers and deals to its
+    /// A department: held requests go to its queue; tasks, customers, leads and deals to its
     /// manager (a department without one is refused).
     Department(DepartmentId),
 }
@@ -36,13 +36,15 @@ pub struct HandOver {
     pub tasks: usize,
     /// Customers they owned.
     pub customers: usize,
+    /// Open leads they owned (not yet converted or disqualified).
+    pub leads: usize,
     /// Open deals they owned.
     pub deals: usize,
 }
 
 impl Session {
-    /// Deactivates `leaver` and moves their held requests, open tasks, owned customers and
-    /// open deals to `successor`, in one commit with an audit entry per record. The commit
+    /// Deactivates `leaver` and moves their held requests, open tasks, owned customers, open
+    /// leads and open deals to `successor`, in one commit with an audit entry per record. The commit
     /// also writes the leaver's and the successor's assignment fences (see
     /// [`crate::activity::AssignmentFence`]): work given to the leaver by a session that saw
     /// them still active either committed before (and this commit, finding the fence moved
@@ -210,6 +212,7 @@ impl Session {
             requests: 0,
             tasks: 0,
             customers: 0,
+            leads: 0,
             deals: 0,
         };
         let detail = format!("handed over from {leaver}");
@@ -251,6 +254,24 @@ impl Session {
                 &detail,
             );
             report.customers += 1;
+        }
+        let leads = Scan::index(LEAD_BY_OWNER).prefix(&Key::new().id(leaver.0));
+        for mut l in self.collect::<Lead>(leads).await? {
+            if !l.is_open() {
+                continue;
+            }
+            l.owner = Some(person);
+            l.version += 1;
+            l.updated_at = now;
+            let id = l.id;
+            commit.put(l);
+            self.audit(
+                commit,
+                AuditAction::Updated,
+                RecordRef::to::<Lead>(id.0),
+                &detail,
+            );
+            report.leads += 1;
         }
         let deals = Scan::index(DEAL_OPEN_BY_OWNER).prefix(&Key::new().id(leaver.0));
         let department = self

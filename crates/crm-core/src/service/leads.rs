@@ -109,6 +109,10 @@ impl Session {
         self.check(Permission::CaptureLeads, None)?;
         let lead = self.build_lead(new, None).await?;
         let mut commit = Commit::new();
+        if let Some(owner) = lead.owner {
+            // A hand-over of the owner either sees this lead or refuses it.
+            self.fence_assignment(&mut commit, owner).await?;
+        }
         commit.put(lead.clone());
         self.audit(&mut commit, AuditAction::Created, lead_ref(lead.id), "");
         self.commit_claiming(commit).await?;
@@ -379,8 +383,12 @@ impl Session {
                     QualificationLevel::SalesQualified => LeadStatus::SalesQualified,
                     QualificationLevel::Disqualified => LeadStatus::Disqualified,
                 };
+                let mut commit = Commit::new();
                 if lead.owner.is_none() && level != QualificationLevel::Disqualified {
                     lead.owner = self.principal.staff_id();
+                    if let Some(owner) = lead.owner {
+                        self.fence_assignment(&mut commit, owner).await?;
+                    }
                 }
                 lead.version += 1;
                 lead.updated_at = now;
@@ -389,7 +397,6 @@ impl Session {
                 } else {
                     AuditAction::Qualified
                 };
-                let mut commit = Commit::new();
                 commit.put(lead.clone());
                 let detail = match reason {
                     Some(r) => format!("{}: {r}", level.as_str()),

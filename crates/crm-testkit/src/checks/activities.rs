@@ -600,16 +600,18 @@ where
 }
 
 /// Deactivating a staff member with a successor moves their held requests, open tasks,
-/// owned customers and open deals in one audited step. While it runs, other sessions keep
+/// owned customers, open leads and open deals in one audited step (a disqualified lead keeps
+/// its owner: it is history, not work). While it runs, other sessions keep
 /// giving the leaver work of every kind (referring requests to them, creating tasks for
 /// them, making them a customer's owner, creating deals for them and giving them deals);
 /// each such commit either lands before the hand-over (and is moved by it) or is refused
 /// after: nothing is left held by the inactive person, and nothing done is lost.
 pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
+    use crm_core::customer::ContactKind;
     use crm_core::customer::Customer;
     use crm_core::request::{Holder, RequestView};
-    use crm_core::sales::{Money, Pipeline};
-    use crm_core::service::{CustomerChanges, InboundMessage, NewDeal, Sender};
+    use crm_core::sales::{LeadSource, Money, Pipeline, QualificationLevel, SourceKind};
+    use crm_core::service::{CustomerChanges, InboundMessage, NewDeal, NewLead, Sender};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     let desk = Desk::open(store, "Leaver").await;
@@ -624,6 +626,30 @@ pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
         t.assignee = Some(agent);
         desk.manager.create_task(t).await.unwrap();
     }
+    let lead = |name: &str, mobile: &str| {
+        NewLead::new(name, LeadSource::of(SourceKind::Manual))
+            .contact(ContactKind::Mobile, mobile)
+            .owner(agent)
+    };
+    let open_lead = desk
+        .manager
+        .create_lead(lead("Open Lead", "09121110001"))
+        .await
+        .unwrap();
+    let dropped = desk
+        .manager
+        .create_lead(lead("Dropped Lead", "09121110002"))
+        .await
+        .unwrap();
+    desk.manager
+        .qualify_lead(
+            dropped.id,
+            None,
+            QualificationLevel::Disqualified,
+            Some("no budget"),
+        )
+        .await
+        .unwrap();
     let pipeline = desk
         .admin
         .create_pipeline("Leaver's", Pipeline::default_stages())
@@ -769,6 +795,12 @@ pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
     }
     assert!(report.tasks >= 5);
     assert!(report.customers >= 1);
+    assert_eq!(report.leads, 1);
+    let moved_lead = desk.manager.lead(open_lead.id).await.unwrap();
+    assert_eq!(moved_lead.owner, Some(agent2));
+    assert_eq!(moved_lead.version, open_lead.version + 1);
+    let kept = desk.manager.lead(dropped.id).await.unwrap();
+    assert_eq!(kept.owner, Some(agent));
     // Nothing of any kind is left with the leaver.
     let page = PageRequest::first(200);
     let tasks = desk.admin.open_tasks(agent, &page).await.unwrap();
@@ -838,6 +870,12 @@ pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
         None,
     );
     assert_invalid(desk.admin.reassign_deal(deals[0], None, agent).await, None);
+    assert_invalid(
+        desk.manager
+            .create_lead(lead("Late Lead", "09121110003"))
+            .await,
+        None,
+    );
     // The leaver is inactive; a second hand-over is refused.
     assert!(desk.crm.session(ws, agent).await.is_err());
     assert_invalid(
