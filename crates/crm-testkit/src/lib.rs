@@ -10,6 +10,8 @@
 //! - [`club_model`]: the points ledger under random operations, against a reference model.
 //! - [`deal_model`]: the deal state machine under random actions by random actors.
 //! - [`support`]: a workspace with one staff member of each role, a manual clock.
+//! - [`hooked_store`]: a store that runs another session's work right before a chosen
+//!   commit, for races that must happen every time.
 //! - [`note`]: a record kind only the suite declares, which every store must handle as it
 //!   handles crm-core's own.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test kit: failing loudly is its job
@@ -17,6 +19,7 @@
 pub mod checks;
 pub mod club_model;
 pub mod deal_model;
+pub mod hooked_store;
 pub mod model;
 pub mod note;
 pub mod request_model;
@@ -121,6 +124,7 @@ macro_rules! store_conformance_tests {
             greetings_fall_on_their_dates_once_a_year,
             greeting_job_follows_the_filter_and_the_language,
             hand_over_leaves_nothing_with_the_leaver,
+            intake_routes_around_a_person_deactivated_meanwhile,
             reopened_work_follows_the_leaver,
             customer_timeline_pages_newest_first,
             low_ratings_create_a_follow_up_for_the_manager,

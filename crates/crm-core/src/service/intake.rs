@@ -31,6 +31,10 @@ use std::collections::BTreeSet;
 /// a concurrent intake, before it starts over (see `retry_on_conflict`).
 const NUMBER_TRIES: u32 = 100;
 
+/// How many times one intake routes again after the person it was routed to was deactivated
+/// before its commit (each time the routing sees them inactive and routes around them).
+const REROUTES: u32 = 3;
+
 /// Who sent a message, as the channel knows them. At least one contact point is needed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sender {
@@ -147,10 +151,21 @@ impl Session {
         let sender = self.validate_message(&message)?;
         let message = &message;
         let sender = &sender;
-        let outcome = retry_on_conflict(RetryOn::AnyConflict, move || async move {
-            self.intake_once(message, sender).await
-        })
-        .await?;
+        let mut reroutes = 0;
+        let outcome = loop {
+            let tried = retry_on_conflict(RetryOn::AnyConflict, move || async move {
+                self.intake_once(message, sender).await
+            })
+            .await;
+            match tried {
+                // The person a routing rule named was deactivated between routing and the
+                // commit (their assignment fence moved on): route again, around them.
+                Err(Error::Invalid { field, .. }) if field == "staff" && reroutes < REROUTES => {
+                    reroutes += 1;
+                }
+                other => break other?,
+            }
+        };
         tracing::Span::current().record("record", tracing::field::display(outcome.request.id));
         Ok(outcome)
     }

@@ -889,6 +889,79 @@ pub async fn hand_over_leaves_nothing_with_the_leaver(store: &Arc<dyn Store>) {
     );
 }
 
+/// A routing rule sends a customer's message to a person who is deactivated (handed over)
+/// after the intake routed it and before its commit: the intake routes again around them
+/// (here to the officers, the rule naming no department) instead of failing, and the
+/// message is not lost.
+pub async fn intake_routes_around_a_person_deactivated_meanwhile(store: &Arc<dyn Store>) {
+    use crate::hooked_store::HookedStore;
+    use crm_core::Crm;
+    use crm_core::record::RecordKind;
+    use crm_core::request::{Holder, RoutingActions, RoutingConditions};
+    use crm_core::service::{InboundMessage, Sender};
+    use crm_core::store::Write;
+
+    let hooked = Arc::new(HookedStore::new(store.clone()));
+    let through: Arc<dyn Store> = hooked.clone();
+    let desk = Desk::open(&through, "Rerouted").await;
+    let ws = desk.workspace.id;
+    let (agent, agent2) = (me(&desk.agent), me(&desk.agent2));
+    let vip = RoutingConditions {
+        tags: vec!["VIP".into()],
+        ..Default::default()
+    };
+    let to_agent = RoutingActions {
+        holder: Some(agent),
+        ..Default::default()
+    };
+    desk.admin
+        .create_routing_rule("vip", 1, vip, to_agent)
+        .await
+        .unwrap();
+    desk.officer
+        .create_customer(
+            NewCustomer::person("Big", "Client")
+                .contact(ContactKind::Email, "big@example.com")
+                .tag("vip"),
+        )
+        .await
+        .unwrap();
+    // The hand-over goes to the store underneath, right before the intake's commit.
+    let admin = Crm::new(store.clone())
+        .session(ws, me(&desk.admin))
+        .await
+        .unwrap();
+    let puts_a_request = |c: &crm_core::store::Commit| {
+        c.writes
+            .iter()
+            .any(|w| matches!(w, Write::Put(r) if r.kind() == RecordKind::REQUEST))
+    };
+    hooked
+        .arm(puts_a_request, async move {
+            admin
+                .hand_over(agent, Successor::Staff(agent2))
+                .await
+                .unwrap();
+        })
+        .await;
+    let intake = desk.crm.system_session(ws, "channels").await.unwrap();
+    let mail = InboundMessage::new(
+        Channel::Email,
+        "<rerouted@example.com>",
+        Sender {
+            email: Some("big@example.com".into()),
+            ..Default::default()
+        },
+        "Our contract",
+    );
+    let out = intake.intake(mail).await.unwrap();
+    assert!(hooked.fired(), "the hand-over never ran");
+    assert_eq!(out.request.holder, Holder::Officers);
+    assert!(desk.crm.session(ws, agent).await.is_err());
+    let stored = desk.officer.request(out.request.id).await.unwrap();
+    assert_eq!(stored.holder, Holder::Officers);
+}
+
 /// The timeline: interactions, requests, tasks and deals of a customer, newest first, in
 /// pages that neither skip nor repeat.
 pub async fn customer_timeline_pages_newest_first(store: &Arc<dyn Store>) {
