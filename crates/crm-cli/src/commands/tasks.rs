@@ -262,7 +262,7 @@ pub(crate) async fn greetings(ctx: &Ctx, args: GreetingsArgs) -> CliResult<ExitC
             crm::customer::OccasionCalendar::Jalali => "jalali",
         };
         t.add_row([
-            safe(&g.customer.display_name()),
+            safe(&g.customer.name),
             occasion,
             calendar.to_owned(),
             format!("{:02}-{:02}", g.occasion.month, g.occasion.day),
