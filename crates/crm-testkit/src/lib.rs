@@ -119,6 +119,7 @@ macro_rules! store_conformance_tests {
             recurring_tasks_edit_one_or_the_series,
             reminders_go_out_once_per_due_time,
             greetings_fall_on_their_dates_once_a_year,
+            celebrant_summaries_match_bodies,
             greeting_job_follows_the_filter_and_the_language,
             hand_over_leaves_nothing_with_the_leaver,
             reopened_work_follows_the_leaver,
