@@ -1,7 +1,7 @@
 //! How activities are stored: their kinds (tags 40 to 44), unique keys and indexes (tags 90
 //! to 98).
 
-use super::{AssignmentFence, Celebrant, Greeting, Reminder, Succession, Task};
+use super::{AssignmentFence, Celebrant, Greeting, OpenTask, Reminder, Succession, Task};
 use crate::customer::{Customer, OccasionCalendar};
 use crate::record::{
     Column, ColumnType as T, Entity, Index, IndexEntry, Key, KindSpec, RecordKind, Table,
@@ -10,7 +10,9 @@ use crate::record::{
 use crate::sales::day_number;
 use uuid::Uuid;
 
-static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 1, Some(&TASK_TABLE));
+// Index version 2: the `TASK_OPEN_BY_DUE` key ends with the task's id and its `OpenTask`
+// summary.
+static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 2, Some(&TASK_TABLE));
 static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, Some(&REMINDER_TABLE));
 static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, Some(&GREETING_TABLE));
 static SUCCESSION: KindSpec =
@@ -97,7 +99,9 @@ static ASSIGNMENT_FENCE_TABLE: Table = Table {
 /// Open tasks by assignee, due day ([`day_number`], `i64::MAX` when not due), due second
 /// ([`super::Due::seconds`]): one person's open tasks by due date.
 pub const TASK_OPEN_BY_ASSIGNEE: Index = Index::new(Task::KIND, 90, "task_open_by_assignee");
-/// Open tasks with a due date, by due day and second: the workspace's today and overdue.
+/// Open tasks with a due date, by due day and second: the workspace's today and overdue. The
+/// key ends with the task's id and its [`OpenTask`] summary (see
+/// [`read_summary`](crate::record::read_summary), [`OPEN_BY_DUE_SORT_LEN`]).
 pub const TASK_OPEN_BY_DUE: Index = Index::new(Task::KIND, 91, "task_open_by_due");
 /// Tasks by linked record (kind rank, id), creation time.
 pub const TASK_BY_LINK: Index = Index::new(Task::KIND, 92, "task_by_link");
@@ -115,6 +119,10 @@ pub const REMINDER_BY_TASK: Index = Index::new(Reminder::KIND, 96, "reminder_by_
 pub const CUSTOMER_BY_OCCASION: Index = Index::new(Customer::KIND, 97, "customer_by_occasion");
 /// Greetings by customer, time.
 pub const GREETING_BY_CUSTOMER: Index = Index::new(Greeting::KIND, 98, "greeting_by_customer");
+
+/// Bytes of the sort parts of a [`TASK_OPEN_BY_DUE`] key (due day, due second), before the
+/// task's id and summary.
+pub const OPEN_BY_DUE_SORT_LEN: usize = 8 + 8;
 
 /// Bytes of the sort parts of a [`CUSTOMER_BY_OCCASION`] key (calendar rank, month, day),
 /// before the customer's id and summary.
@@ -175,7 +183,13 @@ impl Entity for Task {
                 TASK_OPEN_BY_ASSIGNEE.entry(Key::new().id(self.assignee.0).i64(day).u64(second)),
             );
             if self.due.is_some() {
-                entries.push(TASK_OPEN_BY_DUE.entry(Key::new().i64(day).u64(second)));
+                let by_due = Key::new().i64(day).u64(second);
+                let summary = OpenTask::of(self);
+                entries.push(TASK_OPEN_BY_DUE.entry(with_summary(
+                    by_due,
+                    self.id.0,
+                    summary.as_ref(),
+                )));
             }
         }
         if let Some(link) = self.link {
