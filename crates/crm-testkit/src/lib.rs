@@ -116,6 +116,7 @@ macro_rules! store_conformance_tests {
             sales_figures_match_hand_computed,
             deal_summaries_match_bodies,
             tasks_views_notify_and_check_access,
+            open_task_summaries_match_bodies,
             recurring_tasks_edit_one_or_the_series,
             reminders_go_out_once_per_due_time,
             greetings_fall_on_their_dates_once_a_year,

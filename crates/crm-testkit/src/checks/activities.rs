@@ -6,8 +6,9 @@ use super::{assert_invalid, assert_unauthorized, audit_count};
 use crate::support::Desk;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use crm_core::activity::{
-    CUSTOMER_BY_OCCASION, Celebrant, Due, Frequency, OCCASION_SORT_LEN, Priority, Recurrence, Task,
-    TaskKind, TaskLink, TaskStatus, calendar_rank,
+    CUSTOMER_BY_OCCASION, Celebrant, Due, Frequency, OCCASION_SORT_LEN, OPEN_BY_DUE_SORT_LEN,
+    OpenTask, Priority, Recurrence, TASK_OPEN_BY_DUE, Task, TaskKind, TaskLink, TaskStatus,
+    calendar_rank,
 };
 use crm_core::calendar::JalaliDate;
 use crm_core::channel::Channel;
@@ -15,7 +16,7 @@ use crm_core::clock::Clock;
 use crm_core::customer::{
     ContactKind, Customer, CustomerFilter, Occasion, OccasionCalendar, OccasionKind, Party,
 };
-use crm_core::id::{CustomerId, StaffId};
+use crm_core::id::{CustomerId, StaffId, TaskId};
 use crm_core::interaction::Direction;
 use crm_core::outbox::{OutboxMessage, Purpose, Recipient};
 use crm_core::record::{Key, read_summary};
@@ -424,6 +425,139 @@ fn occasion(kind: OccasionKind, calendar: OccasionCalendar, month: u8, day: u8) 
         day,
         year: None,
     }
+}
+
+/// The summaries everyone's `tasks_today` reads from the due index's keys ([`OpenTask`])
+/// agree with the tasks' bodies after creation, edits of the title, due date, priority and
+/// assignee, completion and cancelling (closed tasks have no entry left), and the list
+/// answers from them.
+pub async fn open_task_summaries_match_bodies(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Open tasks").await;
+    let ws = desk.workspace.id;
+    let agent2 = me(&desk.agent2);
+    let day = today(&desk);
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+    let mk = |title: &str, due: Option<Due>| {
+        let mut t = NewTask::new(TaskKind::Call, title);
+        t.due = due;
+        t
+    };
+    let overdue = desk
+        .agent
+        .create_task(mk("overdue", Some(Due::on(day - Duration::days(3)))))
+        .await
+        .unwrap();
+    let moved = desk
+        .agent
+        .create_task(mk("tomorrow", Some(Due::on(day + Duration::days(1)))))
+        .await
+        .unwrap();
+    let given = desk
+        .agent
+        .create_task(mk("today", Some(Due::on(day))))
+        .await
+        .unwrap();
+    let done = desk
+        .agent
+        .create_task(mk("done", Some(Due::on(day))))
+        .await
+        .unwrap();
+    let cancelled = desk
+        .agent
+        .create_task(mk("cancelled", Some(Due::on(day - Duration::days(1)))))
+        .await
+        .unwrap();
+    let undated = desk.agent.create_task(mk("undated", None)).await.unwrap();
+    let changes = TaskChanges {
+        title: Some("امروز ساعت ۹".into()),
+        due: Some(Some(Due::at(day, nine))),
+        priority: Some(Priority::High),
+        ..TaskChanges::default()
+    };
+    desk.agent
+        .update_task(moved.id, moved.version, changes, EditScope::Occurrence)
+        .await
+        .unwrap();
+    let changes = TaskChanges {
+        assignee: Some(agent2),
+        ..TaskChanges::default()
+    };
+    desk.agent
+        .update_task(given.id, given.version, changes, EditScope::Occurrence)
+        .await
+        .unwrap();
+    desk.agent
+        .complete_task(done.id, done.version)
+        .await
+        .unwrap();
+    desk.agent
+        .cancel_task(cancelled.id, cancelled.version, EditScope::Occurrence)
+        .await
+        .unwrap();
+
+    let mut bodies = Vec::new();
+    for t in [&overdue, &moved, &given, &done, &cancelled, &undated] {
+        bodies.push(store.fetch::<Task>(ws, t.id.0).await.unwrap());
+    }
+    let scan = Scan::index(TASK_OPEN_BY_DUE)
+        .prefix(&Key::new())
+        .keys_only();
+    let got: Vec<(uuid::Uuid, OpenTask)> = store
+        .scan(ws, &scan)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| {
+            let summary = read_summary::<OpenTask>(&h.position, OPEN_BY_DUE_SORT_LEN).unwrap();
+            (h.id, summary.expect("a task's summary is in its key"))
+        })
+        .collect();
+    // One entry per open dated task, equal to the summary of its body.
+    let open_dated: Vec<&Task> = bodies
+        .iter()
+        .filter(|t| t.is_open() && t.due.is_some())
+        .collect();
+    assert_eq!(got.len(), open_dated.len());
+    for task in &bodies {
+        let entry = got.iter().find(|(id, _)| *id == task.id.0);
+        let want = OpenTask::of(task).filter(|t| t.due.is_some());
+        assert_eq!(entry.map(|(_, s)| s.clone()), want, "{}", task.title);
+    }
+    let edited = &got.iter().find(|(id, _)| *id == moved.id.0).unwrap().1;
+    assert_eq!(edited.title, "امروز ساعت ۹");
+    assert_eq!(edited.priority, Priority::High);
+    assert_eq!(
+        got.iter()
+            .find(|(id, _)| *id == given.id.0)
+            .unwrap()
+            .1
+            .assignee,
+        agent2
+    );
+
+    // Everyone's list answers from the summaries: today's by time, the overdue oldest first.
+    let everyone = desk.manager.tasks_today(None, 10).await.unwrap();
+    let of = |t: &TaskId| OpenTask::of(bodies.iter().find(|b| b.id == *t).unwrap()).unwrap();
+    assert_eq!(everyone.due_today, vec![of(&given.id), of(&moved.id)]);
+    assert_eq!(everyone.overdue, vec![of(&overdue.id)]);
+    assert!(!everyone.more_overdue);
+    let one = desk.manager.tasks_today(None, 1).await.unwrap();
+    assert_eq!(one.overdue.len(), 1);
+    assert!(!one.more_overdue);
+    desk.agent
+        .create_task(mk("older", Some(Due::on(day - Duration::days(9)))))
+        .await
+        .unwrap();
+    let one = desk.manager.tasks_today(None, 1).await.unwrap();
+    assert_eq!(one.overdue[0].title, "older");
+    assert!(one.more_overdue);
+    // One person's list gives the same summaries, from the tasks.
+    let agents = desk
+        .agent
+        .tasks_today(Some(me(&desk.agent)), 10)
+        .await
+        .unwrap();
+    assert_eq!(agents.due_today, vec![of(&moved.id)]);
 }
 
 /// The summaries `due_greetings` reads from the occasion index's keys ([`Celebrant`]) agree

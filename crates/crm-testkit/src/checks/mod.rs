@@ -21,8 +21,9 @@ pub use activities::{
     celebrant_summaries_match_bodies, customer_timeline_pages_newest_first,
     greeting_job_follows_the_filter_and_the_language, greetings_fall_on_their_dates_once_a_year,
     hand_over_leaves_nothing_with_the_leaver, low_ratings_create_a_follow_up_for_the_manager,
-    recurring_tasks_edit_one_or_the_series, reminders_go_out_once_per_due_time,
-    reopened_work_follows_the_leaver, tasks_views_notify_and_check_access,
+    open_task_summaries_match_bodies, recurring_tasks_edit_one_or_the_series,
+    reminders_go_out_once_per_due_time, reopened_work_follows_the_leaver,
+    tasks_views_notify_and_check_access,
 };
 pub use cartable::{
     admins_work_any_request, cartable_scenario, cartable_views_sort_and_page,
