@@ -106,6 +106,10 @@ mod tests {
         assert_eq!(read, Some(summary));
         t.status = TaskStatus::Done;
         assert_eq!(OpenTask::of(&t), None);
-        assert!(t.index_entries().iter().all(|e| e.index != TASK_OPEN_BY_DUE));
+        assert!(
+            t.index_entries()
+                .iter()
+                .all(|e| e.index != TASK_OPEN_BY_DUE)
+        );
     }
 }
