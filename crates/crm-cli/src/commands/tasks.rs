@@ -5,7 +5,7 @@ use crate::error::{CliError, CliResult};
 use crate::output::{safe, table};
 use chrono::{NaiveDate, NaiveTime};
 use clap::{Args, Subcommand};
-use crm::activity::{Due, Priority, Task, TaskKind, TaskLink};
+use crm::activity::{Due, OpenTask, Priority, Task, TaskKind, TaskLink, TaskStatus};
 use crm::calendar::JalaliDate;
 use crm::customer::CustomerFilter;
 use crm::id::TaskId;
@@ -133,26 +133,49 @@ fn parse_id(text: &str) -> CliResult<TaskId> {
 }
 
 fn print_tasks(tasks: &[Task]) {
-    let mut t = table(["due", "kind", "priority", "title", "status", "id"]);
-    for task in tasks {
-        let due = task.due.map_or("-".to_owned(), |d| {
-            let j = JalaliDate::from_gregorian(d.date);
-            let date = format!("{:04}-{:02}-{:02}", j.year, j.month, j.day);
-            match d.time {
-                Some(t) => format!("{date} {}", t.format("%H:%M")),
-                None => date,
-            }
-        });
-        t.add_row([
-            due,
+    print_task_rows(tasks.iter().map(|task| {
+        [
+            due_text(task.due),
             task.kind.as_str().to_owned(),
             task.priority.as_str().to_owned(),
             safe(&task.title),
             task.status.as_str().to_owned(),
             task.id.to_string(),
-        ]);
+        ]
+    }));
+}
+
+fn print_open_tasks(tasks: &[OpenTask]) {
+    print_task_rows(tasks.iter().map(|task| {
+        [
+            due_text(task.due),
+            task.kind.as_str().to_owned(),
+            task.priority.as_str().to_owned(),
+            safe(&task.title),
+            TaskStatus::Open.as_str().to_owned(),
+            task.id.to_string(),
+        ]
+    }));
+}
+
+fn print_task_rows(rows: impl Iterator<Item = [String; 6]>) {
+    let mut t = table(["due", "kind", "priority", "title", "status", "id"]);
+    for row in rows {
+        t.add_row(row);
     }
     println!("{t}");
+}
+
+/// A due date as the task lists show it: the Jalali date, and the time when set.
+fn due_text(due: Option<Due>) -> String {
+    due.map_or("-".to_owned(), |d| {
+        let j = JalaliDate::from_gregorian(d.date);
+        let date = format!("{:04}-{:02}-{:02}", j.year, j.month, j.day);
+        match d.time {
+            Some(t) => format!("{date} {}", t.format("%H:%M")),
+            None => date,
+        }
+    })
 }
 
 /// Runs a `crm task` command.
@@ -206,9 +229,9 @@ pub(crate) async fn task(ctx: &Ctx, command: TaskCommand) -> CliResult<ExitCode>
             if args.today {
                 let today = session.tasks_today(Some(me), crm::store::MAX_PAGE).await?;
                 println!("overdue:");
-                print_tasks(&today.overdue);
+                print_open_tasks(&today.overdue);
                 println!("today:");
-                print_tasks(&today.due_today);
+                print_open_tasks(&today.due_today);
             } else if let Some(c) = &args.customer {
                 let customer = crate::refs::customer(&session, c).await?;
                 let tasks = session
@@ -262,7 +285,7 @@ pub(crate) async fn greetings(ctx: &Ctx, args: GreetingsArgs) -> CliResult<ExitC
             crm::customer::OccasionCalendar::Jalali => "jalali",
         };
         t.add_row([
-            safe(&g.customer.display_name()),
+            safe(&g.customer.name),
             occasion,
             calendar.to_owned(),
             format!("{:02}-{:02}", g.occasion.month, g.occasion.day),

@@ -16,14 +16,18 @@ pub fn preferred_language(customer: &Customer) -> Option<Language> {
     }
 }
 
-/// The language `customer` is greeted in: their preferred language
-/// ([`preferred_language`]); else the script their name is written in (Persian for the
-/// Arabic script, English for the Latin, see [`Language::detect`]); else `fallback`, the
-/// workspace's language.
+/// The language `customer` is greeted in when it can be told from the customer alone: their
+/// preferred language ([`preferred_language`]); else the script their name is written in
+/// (Persian for the Arabic script, English for the Latin, see [`Language::detect`]). `None`:
+/// neither tells, the workspace's language is used ([`greeting_language`]).
+pub fn own_language(customer: &Customer) -> Option<Language> {
+    preferred_language(customer).or_else(|| Language::detect(&customer.display_name()))
+}
+
+/// The language `customer` is greeted in: [`own_language`], else `fallback`, the workspace's
+/// language.
 pub fn greeting_language(customer: &Customer, fallback: Language) -> Language {
-    preferred_language(customer)
-        .or_else(|| Language::detect(&customer.display_name()))
-        .unwrap_or(fallback)
+    own_language(customer).unwrap_or(fallback)
 }
 
 #[cfg(test)]
@@ -66,6 +70,7 @@ mod tests {
         );
         // A name in neither script, and a language without templates: the workspace's.
         let mut kim = person("김", "민준");
+        assert_eq!(own_language(&kim), None);
         assert_eq!(
             greeting_language(&kim, Language::Persian),
             Language::Persian

@@ -1,15 +1,18 @@
 //! How activities are stored: their kinds (tags 40 to 44), unique keys and indexes (tags 90
 //! to 98).
 
-use super::{AssignmentFence, Greeting, Reminder, Succession, Task};
+use super::{AssignmentFence, Celebrant, Greeting, OpenTask, Reminder, Succession, Task};
 use crate::customer::{Customer, OccasionCalendar};
 use crate::record::{
     Column, ColumnType as T, Entity, Index, IndexEntry, Key, KindSpec, RecordKind, Table,
+    with_summary,
 };
 use crate::sales::day_number;
 use uuid::Uuid;
 
-static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 1, Some(&TASK_TABLE));
+// Index version 2: the `TASK_OPEN_BY_DUE` key ends with the task's id and its `OpenTask`
+// summary.
+static TASK: KindSpec = KindSpec::of::<Task>("task", 40, 2, Some(&TASK_TABLE));
 static REMINDER: KindSpec = KindSpec::of::<Reminder>("reminder", 41, 1, Some(&REMINDER_TABLE));
 static GREETING: KindSpec = KindSpec::of::<Greeting>("greeting", 42, 1, Some(&GREETING_TABLE));
 static SUCCESSION: KindSpec =
@@ -96,7 +99,9 @@ static ASSIGNMENT_FENCE_TABLE: Table = Table {
 /// Open tasks by assignee, due day ([`day_number`], `i64::MAX` when not due), due second
 /// ([`super::Due::seconds`]): one person's open tasks by due date.
 pub const TASK_OPEN_BY_ASSIGNEE: Index = Index::new(Task::KIND, 90, "task_open_by_assignee");
-/// Open tasks with a due date, by due day and second: the workspace's today and overdue.
+/// Open tasks with a due date, by due day and second: the workspace's today and overdue. The
+/// key ends with the task's id and its [`OpenTask`] summary (see
+/// [`read_summary`](crate::record::read_summary), [`OPEN_BY_DUE_SORT_LEN`]).
 pub const TASK_OPEN_BY_DUE: Index = Index::new(Task::KIND, 91, "task_open_by_due");
 /// Tasks by linked record (kind rank, id), creation time.
 pub const TASK_BY_LINK: Index = Index::new(Task::KIND, 92, "task_by_link");
@@ -108,12 +113,22 @@ pub const TASK_BY_SERIES: Index = Index::new(Task::KIND, 94, "task_by_series");
 pub const REMINDER_PLANNED: Index = Index::new(Reminder::KIND, 95, "reminder_planned");
 /// Reminders by task.
 pub const REMINDER_BY_TASK: Index = Index::new(Reminder::KIND, 96, "reminder_by_task");
-/// Live customers by each occasion's calendar (0 Gregorian, 1 Jalali), month and day.
+/// Live customers by each occasion's calendar ([`calendar_rank`]), month and day. The key
+/// ends with the customer's id and its [`Celebrant`] summary for that date (see
+/// [`read_summary`](crate::record::read_summary), [`OCCASION_SORT_LEN`]).
 pub const CUSTOMER_BY_OCCASION: Index = Index::new(Customer::KIND, 97, "customer_by_occasion");
 /// Greetings by customer, time.
 pub const GREETING_BY_CUSTOMER: Index = Index::new(Greeting::KIND, 98, "greeting_by_customer");
 
-/// The rank of a calendar in [`CUSTOMER_BY_OCCASION`].
+/// Bytes of the sort parts of a [`TASK_OPEN_BY_DUE`] key (due day, due second), before the
+/// task's id and summary.
+pub const OPEN_BY_DUE_SORT_LEN: usize = 8 + 8;
+
+/// Bytes of the sort parts of a [`CUSTOMER_BY_OCCASION`] key (calendar rank, month, day),
+/// before the customer's id and summary.
+pub const OCCASION_SORT_LEN: usize = 3;
+
+/// The rank of a calendar in [`CUSTOMER_BY_OCCASION`]: 0 Gregorian, 1 Jalali.
 pub fn calendar_rank(calendar: OccasionCalendar) -> u8 {
     match calendar {
         OccasionCalendar::Gregorian => 0,
@@ -121,19 +136,24 @@ pub fn calendar_rank(calendar: OccasionCalendar) -> u8 {
     }
 }
 
-/// The [`CUSTOMER_BY_OCCASION`] entries of a live customer (one per distinct valid occasion
-/// date).
+/// The [`CUSTOMER_BY_OCCASION`] entries of a live customer: one per distinct valid occasion
+/// date, each ending with the customer's id and its [`Celebrant`] for that date (left out
+/// when over [`crate::record::MAX_SUMMARY`] bytes).
 pub fn occasion_entries(customer: &Customer) -> Vec<IndexEntry> {
-    let mut keys: Vec<(u8, u8, u8)> = customer
+    let mut keys: Vec<(u8, OccasionCalendar, u8, u8)> = customer
         .occasions
         .iter()
         .filter(|o| o.is_valid())
-        .map(|o| (calendar_rank(o.calendar), o.month, o.day))
+        .map(|o| (calendar_rank(o.calendar), o.calendar, o.month, o.day))
         .collect();
-    keys.sort_unstable();
-    keys.dedup();
+    keys.sort_unstable_by_key(|&(rank, _, m, d)| (rank, m, d));
+    keys.dedup_by_key(|&mut (rank, _, m, d)| (rank, m, d));
     keys.into_iter()
-        .map(|(c, m, d)| CUSTOMER_BY_OCCASION.entry(Key::new().u8(c).u8(m).u8(d)))
+        .map(|(rank, calendar, m, d)| {
+            let summary = Celebrant::of(customer, (calendar, m, d));
+            let sort = Key::new().u8(rank).u8(m).u8(d);
+            CUSTOMER_BY_OCCASION.entry(with_summary(sort, customer.id.0, Some(&summary)))
+        })
         .collect()
 }
 
@@ -163,7 +183,13 @@ impl Entity for Task {
                 TASK_OPEN_BY_ASSIGNEE.entry(Key::new().id(self.assignee.0).i64(day).u64(second)),
             );
             if self.due.is_some() {
-                entries.push(TASK_OPEN_BY_DUE.entry(Key::new().i64(day).u64(second)));
+                let by_due = Key::new().i64(day).u64(second);
+                let summary = OpenTask::of(self);
+                entries.push(TASK_OPEN_BY_DUE.entry(with_summary(
+                    by_due,
+                    self.id.0,
+                    summary.as_ref(),
+                )));
             }
         }
         if let Some(link) = self.link {

@@ -7,8 +7,9 @@ use crate::record::{
 use uuid::Uuid;
 
 // Index version 2: the search tokens hold adjacent words joined and the Latin name; the
-// occasion entries of the activities.
-static KIND: KindSpec = KindSpec::of::<Customer>("customer", 2, 2, Some(&TABLE));
+// occasion entries of the activities. Version 3: the occasion entries end with the customer's
+// id and its `Celebrant` summary.
+static KIND: KindSpec = KindSpec::of::<Customer>("customer", 2, 3, Some(&TABLE));
 
 /// Live customers by the search tokens of their name ([`Customer::search_tokens`]).
 pub const BY_TOKEN: Index = Index::new(Customer::KIND, 2, "customer_by_token");

@@ -2,6 +2,7 @@
 
 use super::indexes::{BY_OWNER, BY_STAGE, BY_TAG, BY_TOKEN, stage_rank};
 use super::{Customer, LifecycleStage};
+use crate::activity::Celebrant;
 use crate::error::Result;
 use crate::id::{StaffId, WorkspaceId};
 use crate::record::{Entity, Key};
@@ -26,9 +27,28 @@ impl CustomerFilter {
     /// True when `customer` passes the filter (merged customers never do).
     pub fn matches(&self, customer: &Customer) -> bool {
         customer.merged_into.is_none()
-            && self.stage.is_none_or(|s| customer.stage == s)
-            && self.owner.is_none_or(|o| customer.owner == Some(o))
-            && self.tag.as_ref().is_none_or(|t| customer.tags.contains(t))
+            && self.admits(customer.stage, customer.owner, |t| {
+                customer.tags.contains(t)
+            })
+    }
+
+    /// True when the customer summarised by `celebrant` passes the filter, by the same rules
+    /// as [`CustomerFilter::matches`] (a celebrant is never a merged customer: merged
+    /// customers have no occasion entries).
+    pub fn matches_celebrant(&self, celebrant: &Celebrant) -> bool {
+        self.admits(celebrant.stage, celebrant.owner, |t| celebrant.has_tag(t))
+    }
+
+    /// The rules of the filter, on a live customer's stage, owner and tags.
+    fn admits(
+        &self,
+        stage: LifecycleStage,
+        owner: Option<StaffId>,
+        has_tag: impl Fn(&str) -> bool,
+    ) -> bool {
+        self.stage.is_none_or(|s| stage == s)
+            && self.owner.is_none_or(|o| owner == Some(o))
+            && self.tag.as_deref().is_none_or(has_tag)
     }
 }
 

@@ -9,6 +9,8 @@
 //! - [`Body`]: the two encodings of a record's body (binary for key-value stores, JSON for
 //!   SQL stores).
 //! - [`Table`]: a kind's fields as SQL columns, for stores that offer SQL views.
+//! - [`with_summary`], [`read_summary`]: a few fields of a record carried in an index key,
+//!   so that lists read keys only.
 
 mod body;
 mod builtin;
@@ -16,6 +18,7 @@ mod entity;
 mod index;
 pub mod key;
 mod kind;
+mod summary;
 mod table;
 
 pub use body::{Body, FORMAT_NAMED, FORMAT_POSITIONAL};
@@ -24,4 +27,5 @@ pub use entity::Entity;
 pub use index::{Index, IndexEntry};
 pub use key::Key;
 pub use kind::{Keys, KindSpec, RecordKind, RecordRef};
+pub use summary::{MAX_SUMMARY, read_summary, with_summary};
 pub use table::{Child, Column, ColumnType, Table};

@@ -2,10 +2,11 @@
 //! 40 to 53) and SQL columns.
 
 use super::qualification::QualificationLevel;
-use super::summary::{ClosedDeal, OpenDeal, with_summary};
+use super::summary::{ClosedDeal, OpenDeal};
 use super::{Deal, ForecastSnapshot, Goal, Lead, LeadStatus, Order, Pipeline, PriceList, Product};
 use crate::record::{
     Child, Column, ColumnType as T, Entity, Index, IndexEntry, Key, KindSpec, RecordKind, Table,
+    with_summary,
 };
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;

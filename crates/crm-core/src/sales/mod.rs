@@ -42,5 +42,8 @@ pub use price_list::PriceList;
 pub use product::Product;
 pub use qualification::{Qualification, QualificationLevel};
 pub use stage_log::{Position, StageChange, StageTime, replay, time_in_stages};
-pub use summary::{ClosedDeal, MAX_SUMMARY, OpenDeal, read_summary};
+pub use summary::{ClosedDeal, OpenDeal};
+// Kept in `record`, where customers' occasion entries find them too; re-exported for the
+// readers of deal summaries.
+pub use crate::record::{MAX_SUMMARY, read_summary};
 pub use won_lost::{StageConversion, WonLostReport, WonLostRow};

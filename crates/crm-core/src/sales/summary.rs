@@ -7,29 +7,21 @@
 //! - [`OpenDeal`] rides in the [`super::DEAL_OPEN_BY_OWNER`] entry: a row of a salesperson's
 //!   pipeline view.
 //!
-//! An entry's key is its sort parts, the deal's id (so entries sort as they did without a
-//! summary), then the summary (MessagePack, as [`Body::binary`] writes it). A summary larger
-//! than [`MAX_SUMMARY`] bytes is left out (the key ends after the id): readers then fetch the
-//! deal. Both are made from the deal in the commit that writes it, so they never disagree
-//! with its body.
+//! An entry's key is its sort parts, the deal's id, then the summary
+//! ([`crate::record::with_summary`]; read with [`crate::record::read_summary`]). A summary
+//! larger than [`crate::record::MAX_SUMMARY`] bytes is left out: readers then fetch the deal.
+//! Both are made from the deal in the commit that writes it, so they never disagree with its
+//! body.
 
 use super::deal::{Deal, DealStatus};
 use super::lead::SourceKind;
 use super::lost_reason::LostReason;
 use super::money::Money;
 use super::stage_log::Position;
-use crate::error::{Error, Result};
 use crate::id::{CustomerId, DealId, PipelineId, StaffId};
-use crate::record::{Body, Key};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
-/// Largest summary kept in an index key, in bytes (PostgreSQL's btree holds keys up to about
-/// 2,700 bytes).
-pub const MAX_SUMMARY: usize = 1500;
 
 /// A won or lost deal as the won/lost report counts it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,52 +145,13 @@ impl OpenDeal {
     }
 }
 
-/// `key` (the entry's sort parts), the deal's id, then `summary` when it encodes within
-/// [`MAX_SUMMARY`] bytes.
-pub(super) fn with_summary<T: Serialize>(key: Key, id: Uuid, summary: Option<&T>) -> Key {
-    let key = key.id(id);
-    let encoded = summary.and_then(|s| match Body::binary(s) {
-        Ok(Body::Binary(bytes)) if bytes.len() <= MAX_SUMMARY => Some(bytes),
-        _ => None,
-    });
-    match encoded {
-        Some(bytes) => key.concat(&Key::from_bytes(bytes)),
-        None => key,
-    }
-}
-
-/// The summary in a scanned `position` of a [`super::DEAL_CLOSED`] or
-/// [`super::DEAL_OPEN_BY_OWNER`] entry whose sort parts take `sort_len` bytes
-/// ([`super::CLOSED_SORT_LEN`], [`super::OPEN_BY_OWNER_SORT_LEN`]): after them the deal's id,
-/// the summary, and the id the store appends. `None` when the summary was left out (over
-/// [`MAX_SUMMARY`] bytes): fetch the deal.
-///
-/// # Errors
-/// [`Error::Corrupted`] for a position too short or a summary that does not decode.
-pub fn read_summary<T: DeserializeOwned>(position: &[u8], sort_len: usize) -> Result<Option<T>> {
-    // The sort parts, the deal's id, the summary, then the id the store appends.
-    let start = sort_len + 16;
-    let summary = position
-        .len()
-        .checked_sub(16)
-        .and_then(|end| position.get(start..end))
-        .ok_or_else(|| Error::Corrupted {
-            key: "deal index entry".to_owned(),
-            source: "position too short for a deal summary".into(),
-        })?;
-    if summary.is_empty() {
-        return Ok(None);
-    }
-    Body::Binary(summary.to_vec())
-        .decode_at(|| "deal summary in an index entry".to_owned())
-        .map(Some)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::audit::Actor;
+    use crate::record::{Key, MAX_SUMMARY, read_summary, with_summary};
     use crate::sales::{LeadSource, StageChange};
+    use uuid::Uuid;
 
     fn deal() -> Deal {
         let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
@@ -282,14 +235,5 @@ mod tests {
         let key = with_summary(sort, d.id.0, Some(&big));
         let read: Option<OpenDeal> = read_summary(&position(key, d.id.0), 24).unwrap();
         assert_eq!(read, None);
-    }
-
-    #[test]
-    fn a_bad_position_is_corrupted_not_a_panic() {
-        assert!(read_summary::<OpenDeal>(&[1, 2, 3], 24).is_err());
-        let mut junk = vec![0u8; 24 + 16];
-        junk.extend_from_slice(&[2, 0xc1, 0xc1]);
-        junk.extend_from_slice(&[0u8; 16]);
-        assert!(read_summary::<OpenDeal>(&junk, 24).is_err());
     }
 }

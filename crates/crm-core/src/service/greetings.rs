@@ -4,27 +4,31 @@
 use super::Session;
 use crate::access::Permission;
 use crate::activity::{
-    CUSTOMER_BY_OCCASION, Greeting, calendar_rank, falls_on_date, greeting_language, keys_on,
-    occasion_year,
+    CUSTOMER_BY_OCCASION, Celebrant, Greeting, OCCASION_SORT_LEN, calendar_rank, falls_on_date,
+    keys_on, occasion_year,
 };
 use crate::audit::AuditAction;
-use crate::customer::{Customer, CustomerFilter, Occasion, OccasionKind};
+use crate::customer::{Customer, CustomerFilter, Occasion, OccasionCalendar, OccasionKind};
 use crate::error::{Error, Result};
 use crate::id::{GreetingId, OutboxId};
 use crate::outbox::{OutboxMessage, Purpose, Recipient};
-use crate::record::{Key, RecordRef};
-use crate::store::{Commit, Scan};
+use crate::record::{Key, RecordRef, read_summary};
+use crate::store::{Commit, Scan, StoreExt};
 use chrono::NaiveDate;
 use std::collections::HashSet;
 
 /// A customer with an occasion that falls on the date asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueGreeting {
-    /// The customer.
-    pub customer: Customer,
+    /// The customer, as a greeting needs them (read from the occasion index's key, or made
+    /// from the customer's record when the key holds no summary).
+    pub customer: Celebrant,
     /// The occasion.
     pub occasion: Occasion,
 }
+
+/// Occasion entries read per scan: a day's customers in one or a few reads.
+const OCCASION_BATCH: usize = 10_000;
 
 /// What one run of [`Session::send_greetings`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,8 +49,13 @@ impl Session {
     /// on February 28 and Esfand 30 on Esfand 29 in common years), passing `filter`,
     /// ordered by customer id, one entry per customer and occasion.
     ///
+    /// Read from the keys of [`CUSTOMER_BY_OCCASION`] alone: each holds the customer's
+    /// [`Celebrant`] for that date. A customer whose summary was too large to be kept in the
+    /// key is fetched (and left out if it is gone or merged since the entries were read).
+    ///
     /// # Errors
-    /// [`Error::Unauthorized`]; store errors.
+    /// [`Error::Unauthorized`]; [`Error::Corrupted`] for an entry that does not decode; store
+    /// errors.
     #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "due_greetings", record = tracing::field::Empty))]
     pub async fn due_greetings(
         &self,
@@ -56,23 +65,17 @@ impl Session {
         self.check(Permission::ReadCustomers, None)?;
         let mut seen = HashSet::new();
         let mut out = Vec::new();
-        for (calendar, month, day) in keys_on(date) {
-            let scan = Scan::index(CUSTOMER_BY_OCCASION)
-                .prefix(&Key::new().u8(calendar_rank(calendar)).u8(month).u8(day));
-            for customer in self.collect::<Customer>(scan).await? {
-                if !filter.matches(&customer) {
+        for key in keys_on(date) {
+            for celebrant in self.celebrants_on(key).await? {
+                if !filter.matches_celebrant(&celebrant) {
                     continue;
                 }
-                for occasion in &customer.occasions {
-                    if occasion.calendar == calendar
-                        && occasion.month == month
-                        && occasion.day == day
-                        && occasion.is_valid()
-                        && falls_on_date(occasion, date)
-                        && seen.insert((customer.id, occasion.clone()))
+                for occasion in &celebrant.occasions {
+                    if falls_on_date(occasion, date)
+                        && seen.insert((celebrant.id, occasion.clone()))
                     {
                         out.push(DueGreeting {
-                            customer: customer.clone(),
+                            customer: celebrant.clone(),
                             occasion: occasion.clone(),
                         });
                     }
@@ -83,11 +86,47 @@ impl Session {
         Ok(out)
     }
 
+    /// The customers with a [`CUSTOMER_BY_OCCASION`] entry at `key` (calendar, month, day),
+    /// from the entries' summaries, fetching those whose summary was left out.
+    async fn celebrants_on(&self, key: (OccasionCalendar, u8, u8)) -> Result<Vec<Celebrant>> {
+        let (calendar, month, day) = key;
+        let range = Scan::index(CUSTOMER_BY_OCCASION)
+            .prefix(&Key::new().u8(calendar_rank(calendar)).u8(month).u8(day))
+            .keys_only()
+            .limit(OCCASION_BATCH);
+        let mut out = Vec::new();
+        let mut scan = range.clone();
+        loop {
+            let hits = self.store().scan(self.ws, &scan).await?;
+            for hit in &hits {
+                match read_summary::<Celebrant>(&hit.position, OCCASION_SORT_LEN)? {
+                    Some(celebrant) => out.push(celebrant),
+                    None => {
+                        if let Some(customer) =
+                            self.store().load::<Customer>(self.ws, hit.id).await?
+                            && !customer.is_merged()
+                        {
+                            out.push(Celebrant::of(&customer, key));
+                        }
+                    }
+                }
+            }
+            match hits.last() {
+                Some(last) if hits.len() == OCCASION_BATCH => {
+                    scan = range.clone().after(&last.position)?;
+                }
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// Queues the greetings of `date` ([`Session::due_greetings`] narrowed by `filter`): each
     /// by email or SMS, on the first channel the customer consented on, rendered from the
-    /// `customer.greeting` template in the customer's language ([`greeting_language`]: their
-    /// preferred language, else their name's script, else the workspace's), with
-    /// [`Purpose::Service`] so that consent is checked again at delivery. A greeting is
+    /// `customer.greeting` template in the customer's language
+    /// ([`crate::activity::greeting_language`]: their preferred language, else their name's
+    /// script, else the workspace's), with [`Purpose::Service`] so that consent is checked
+    /// again at delivery. All of it is read from the [`Celebrant`] summaries, without
+    /// fetching the customers. A greeting is
     /// recorded with a unique key per customer, occasion and year in the commit that queues
     /// it: it goes out once however often this runs. Nothing is sent in the workspace's
     /// quiet hours.
@@ -111,21 +150,21 @@ impl Session {
             }
         }
         for due in self.due_greetings(date, filter).await? {
-            let Some((channel, address)) = due.customer.consented_address() else {
+            let Some((channel, address)) = due.customer.address.clone() else {
                 run.without_consent += 1;
                 continue;
             };
             let now = self.now();
             let year = occasion_year(due.occasion.calendar, date);
             let mut context = serde_json::json!({
-                "name": due.customer.display_name(),
+                "name": due.customer.name,
                 "occasion": occasion_name(&due.occasion.kind),
                 "workspace": self.workspace_name.as_ref(),
             });
             if let OccasionKind::Other(label) = &due.occasion.kind {
                 context["label"] = label.clone().into();
             }
-            let language = greeting_language(&due.customer, self.language);
+            let language = due.customer.greeting_language(self.language);
             let rendered = self.render("customer.greeting", language, &context).await;
             let recipient = Recipient::Customer {
                 customer: due.customer.id,

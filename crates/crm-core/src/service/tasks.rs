@@ -10,16 +10,16 @@
 use super::Session;
 use crate::access::{Permission, Principal};
 use crate::activity::{
-    Due, MAX_OFFSET_MINUTES, MAX_REMINDERS, Priority, REMINDER_BY_TASK, Recurrence, Reminder,
-    TASK_BY_FOLLOWER, TASK_BY_LINK, TASK_BY_SERIES, TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE, Task,
-    TaskKind, TaskLink, TaskStatus,
+    Due, MAX_OFFSET_MINUTES, MAX_REMINDERS, OPEN_BY_DUE_SORT_LEN, OpenTask, Priority,
+    REMINDER_BY_TASK, Recurrence, Reminder, TASK_BY_FOLLOWER, TASK_BY_LINK, TASK_BY_SERIES,
+    TASK_OPEN_BY_ASSIGNEE, TASK_OPEN_BY_DUE, Task, TaskKind, TaskLink, TaskStatus,
 };
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::id::{ReminderId, StaffId, TaskId};
 use crate::limits::{self, MAX_FIELD_TEXT, MAX_NAME};
 use crate::outbox::Recipient;
-use crate::record::{Key, RecordKind, RecordRef};
+use crate::record::{Key, RecordKind, RecordRef, read_summary};
 use crate::sales::day_number;
 use crate::staff::{Role, Staff};
 use crate::store::{Commit, Page, PageRequest, Scan, StoreExt};
@@ -27,6 +27,9 @@ use std::collections::BTreeSet;
 
 /// Most followers a task may have.
 pub const MAX_TASK_FOLLOWERS: usize = 50;
+
+/// Entries of everyone's tasks due today read per scan.
+const TASK_BATCH: usize = 10_000;
 
 /// A task to create.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,15 +112,15 @@ pub struct TaskDone {
     pub next: Option<Task>,
 }
 
-/// Today's open tasks and the overdue ones, in the workspace's time zone.
+/// Today's open tasks and the overdue ones, in the workspace's time zone, as summaries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TodayTasks {
     /// The local date taken as today.
     pub today: chrono::NaiveDate,
     /// Open tasks due before today, oldest first.
-    pub overdue: Vec<Task>,
+    pub overdue: Vec<OpenTask>,
     /// Open tasks due today, by time (those due on the date only first).
-    pub due_today: Vec<Task>,
+    pub due_today: Vec<OpenTask>,
     /// Whether more overdue tasks exist than `overdue` holds.
     pub more_overdue: bool,
 }
@@ -506,10 +509,12 @@ impl Session {
 
     /// Today's open tasks and up to `limit` overdue ones, in the workspace's time zone: of
     /// `staff` (see [`Session::open_tasks`] for whose), or of everyone when `None`
-    /// (managers and administrators).
+    /// (managers and administrators). Everyone's are read from the [`OpenTask`] summaries in
+    /// the keys of [`TASK_OPEN_BY_DUE`], without fetching the tasks.
     ///
     /// # Errors
-    /// [`Error::Unauthorized`].
+    /// [`Error::Unauthorized`]; [`Error::Corrupted`] for an entry that does not decode; store
+    /// errors.
     #[tracing::instrument(skip_all, fields(workspace = %self.ws, actor = %self.principal.actor(), operation = "tasks_today", record = tracing::field::Empty))]
     pub async fn tasks_today(&self, staff: Option<StaffId>, limit: usize) -> Result<TodayTasks> {
         self.check(Permission::WorkTasks, None)?;
@@ -530,27 +535,70 @@ impl Session {
                 Key::new()
             }
         };
-        let index = if staff.is_some() {
-            TASK_OPEN_BY_ASSIGNEE
-        } else {
-            TASK_OPEN_BY_DUE
-        };
-        let overdue_scan = Scan::index(index)
-            .from(&prefix)
-            .until(&prefix.clone().i64(day))
-            .limit(limit);
-        let overdue = self
-            .store()
-            .page::<Task>(self.ws, overdue_scan, &PageRequest::first(limit))
-            .await?;
-        let today_scan = Scan::index(index).prefix(&prefix.i64(day));
-        let due_today = self.collect::<Task>(today_scan).await?;
+        if staff.is_some() {
+            let overdue_scan = Scan::index(TASK_OPEN_BY_ASSIGNEE)
+                .from(&prefix)
+                .until(&prefix.clone().i64(day))
+                .limit(limit);
+            let overdue = self
+                .store()
+                .page::<Task>(self.ws, overdue_scan, &PageRequest::first(limit))
+                .await?;
+            let today_scan = Scan::index(TASK_OPEN_BY_ASSIGNEE).prefix(&prefix.i64(day));
+            let due_today = self.collect::<Task>(today_scan).await?;
+            return Ok(TodayTasks {
+                today,
+                more_overdue: overdue.next.is_some(),
+                overdue: overdue.items.iter().filter_map(OpenTask::of).collect(),
+                due_today: due_today.iter().filter_map(OpenTask::of).collect(),
+            });
+        }
+        // Everyone's: the summaries in the `TASK_OPEN_BY_DUE` keys, no task fetched.
+        let overdue_scan = Scan::index(TASK_OPEN_BY_DUE)
+            .until(&Key::new().i64(day))
+            .keys_only()
+            .limit(limit + 1);
+        let mut overdue = self.open_task_summaries(overdue_scan, false).await?;
+        let more_overdue = overdue.len() > limit;
+        overdue.truncate(limit);
+        let today_scan = Scan::index(TASK_OPEN_BY_DUE)
+            .prefix(&Key::new().i64(day))
+            .keys_only()
+            .limit(TASK_BATCH);
+        let due_today = self.open_task_summaries(today_scan, true).await?;
         Ok(TodayTasks {
             today,
-            more_overdue: overdue.next.is_some(),
-            overdue: overdue.items,
+            more_overdue,
+            overdue,
             due_today,
         })
+    }
+
+    /// The [`OpenTask`] summaries of the [`TASK_OPEN_BY_DUE`] entries `scan` (keys only)
+    /// reads, each task whose summary was left out fetched (and skipped if no longer open);
+    /// with `all`, batch after batch to the end of its range.
+    async fn open_task_summaries(&self, scan: Scan, all: bool) -> Result<Vec<OpenTask>> {
+        let mut out = Vec::new();
+        let mut next = scan.clone();
+        loop {
+            let hits = self.store().scan(self.ws, &next).await?;
+            for hit in &hits {
+                match read_summary::<OpenTask>(&hit.position, OPEN_BY_DUE_SORT_LEN)? {
+                    Some(task) => out.push(task),
+                    None => {
+                        if let Some(task) = self.store().load::<Task>(self.ws, hit.id).await? {
+                            out.extend(OpenTask::of(&task));
+                        }
+                    }
+                }
+            }
+            match hits.last() {
+                Some(last) if all && hits.len() == scan.max() => {
+                    next = scan.clone().after(&last.position)?;
+                }
+                _ => return Ok(out),
+            }
+        }
     }
 
     /// The tasks of a customer, deal or request, newest first.

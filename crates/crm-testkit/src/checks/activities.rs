@@ -6,19 +6,25 @@ use super::{assert_invalid, assert_unauthorized, audit_count};
 use crate::support::Desk;
 use chrono::{Duration, NaiveDate, NaiveTime};
 use crm_core::activity::{
-    Due, Frequency, Priority, Recurrence, Task, TaskKind, TaskLink, TaskStatus,
+    CUSTOMER_BY_OCCASION, Celebrant, Due, Frequency, OCCASION_SORT_LEN, OPEN_BY_DUE_SORT_LEN,
+    OpenTask, Priority, Recurrence, TASK_OPEN_BY_DUE, Task, TaskKind, TaskLink, TaskStatus,
+    calendar_rank,
 };
 use crm_core::calendar::JalaliDate;
 use crm_core::channel::Channel;
 use crm_core::clock::Clock;
-use crm_core::customer::{ContactKind, CustomerFilter, Occasion, OccasionCalendar, OccasionKind};
-use crm_core::id::StaffId;
+use crm_core::customer::{
+    ContactKind, Customer, CustomerFilter, Occasion, OccasionCalendar, OccasionKind, Party,
+};
+use crm_core::id::{CustomerId, StaffId, TaskId};
 use crm_core::interaction::Direction;
 use crm_core::outbox::{OutboxMessage, Purpose, Recipient};
+use crm_core::record::{Key, read_summary};
 use crm_core::service::{
-    EditScope, NewCustomer, NewInteraction, NewTask, Successor, TaskChanges, TimelineItem,
+    CustomerChanges, EditScope, NewCustomer, NewInteraction, NewTask, Successor, TaskChanges,
+    TimelineItem,
 };
-use crm_core::store::{PageRequest, Store};
+use crm_core::store::{PageRequest, Scan, Store, StoreExt};
 use crm_core::workspace::QuietHours;
 use crm_core::{Error, Session};
 use std::sync::Arc;
@@ -419,6 +425,333 @@ fn occasion(kind: OccasionKind, calendar: OccasionCalendar, month: u8, day: u8) 
         day,
         year: None,
     }
+}
+
+/// The summaries everyone's `tasks_today` reads from the due index's keys ([`OpenTask`])
+/// agree with the tasks' bodies after creation, edits of the title, due date, priority and
+/// assignee, completion and cancelling (closed tasks have no entry left), and the list
+/// answers from them.
+pub async fn open_task_summaries_match_bodies(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Open tasks").await;
+    let ws = desk.workspace.id;
+    let agent2 = me(&desk.agent2);
+    let day = today(&desk);
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+    let mk = |title: &str, due: Option<Due>| {
+        let mut t = NewTask::new(TaskKind::Call, title);
+        t.due = due;
+        t
+    };
+    let overdue = desk
+        .agent
+        .create_task(mk("overdue", Some(Due::on(day - Duration::days(3)))))
+        .await
+        .unwrap();
+    let moved = desk
+        .agent
+        .create_task(mk("tomorrow", Some(Due::on(day + Duration::days(1)))))
+        .await
+        .unwrap();
+    let given = desk
+        .agent
+        .create_task(mk("today", Some(Due::on(day))))
+        .await
+        .unwrap();
+    let done = desk
+        .agent
+        .create_task(mk("done", Some(Due::on(day))))
+        .await
+        .unwrap();
+    let cancelled = desk
+        .agent
+        .create_task(mk("cancelled", Some(Due::on(day - Duration::days(1)))))
+        .await
+        .unwrap();
+    let undated = desk.agent.create_task(mk("undated", None)).await.unwrap();
+    let changes = TaskChanges {
+        title: Some("امروز ساعت ۹".into()),
+        due: Some(Some(Due::at(day, nine))),
+        priority: Some(Priority::High),
+        ..TaskChanges::default()
+    };
+    desk.agent
+        .update_task(moved.id, moved.version, changes, EditScope::Occurrence)
+        .await
+        .unwrap();
+    let changes = TaskChanges {
+        assignee: Some(agent2),
+        ..TaskChanges::default()
+    };
+    desk.agent
+        .update_task(given.id, given.version, changes, EditScope::Occurrence)
+        .await
+        .unwrap();
+    desk.agent
+        .complete_task(done.id, done.version)
+        .await
+        .unwrap();
+    desk.agent
+        .cancel_task(cancelled.id, cancelled.version, EditScope::Occurrence)
+        .await
+        .unwrap();
+
+    let mut bodies = Vec::new();
+    for t in [&overdue, &moved, &given, &done, &cancelled, &undated] {
+        bodies.push(store.fetch::<Task>(ws, t.id.0).await.unwrap());
+    }
+    let scan = Scan::index(TASK_OPEN_BY_DUE)
+        .prefix(&Key::new())
+        .keys_only();
+    let got: Vec<(uuid::Uuid, OpenTask)> = store
+        .scan(ws, &scan)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| {
+            let summary = read_summary::<OpenTask>(&h.position, OPEN_BY_DUE_SORT_LEN).unwrap();
+            (h.id, summary.expect("a task's summary is in its key"))
+        })
+        .collect();
+    // One entry per open dated task, equal to the summary of its body.
+    let open_dated: Vec<&Task> = bodies
+        .iter()
+        .filter(|t| t.is_open() && t.due.is_some())
+        .collect();
+    assert_eq!(got.len(), open_dated.len());
+    for task in &bodies {
+        let entry = got.iter().find(|(id, _)| *id == task.id.0);
+        let want = OpenTask::of(task).filter(|t| t.due.is_some());
+        assert_eq!(entry.map(|(_, s)| s.clone()), want, "{}", task.title);
+    }
+    let edited = &got.iter().find(|(id, _)| *id == moved.id.0).unwrap().1;
+    assert_eq!(edited.title, "امروز ساعت ۹");
+    assert_eq!(edited.priority, Priority::High);
+    assert_eq!(
+        got.iter()
+            .find(|(id, _)| *id == given.id.0)
+            .unwrap()
+            .1
+            .assignee,
+        agent2
+    );
+
+    // Everyone's list answers from the summaries: today's by time, the overdue oldest first.
+    let everyone = desk.manager.tasks_today(None, 10).await.unwrap();
+    let of = |t: &TaskId| OpenTask::of(bodies.iter().find(|b| b.id == *t).unwrap()).unwrap();
+    assert_eq!(everyone.due_today, vec![of(&given.id), of(&moved.id)]);
+    assert_eq!(everyone.overdue, vec![of(&overdue.id)]);
+    assert!(!everyone.more_overdue);
+    let one = desk.manager.tasks_today(None, 1).await.unwrap();
+    assert_eq!(one.overdue.len(), 1);
+    assert!(!one.more_overdue);
+    desk.agent
+        .create_task(mk("older", Some(Due::on(day - Duration::days(9)))))
+        .await
+        .unwrap();
+    let one = desk.manager.tasks_today(None, 1).await.unwrap();
+    assert_eq!(one.overdue[0].title, "older");
+    assert!(one.more_overdue);
+    // One person's list gives the same summaries, from the tasks.
+    let agents = desk
+        .agent
+        .tasks_today(Some(me(&desk.agent)), 10)
+        .await
+        .unwrap();
+    assert_eq!(agents.due_today, vec![of(&moved.id)]);
+}
+
+/// The summaries `due_greetings` reads from the occasion index's keys ([`Celebrant`]) agree
+/// with the customers' bodies after creation and edits of the name, consent, tags and
+/// occasions, and after a merge (the merged customer has no entries left); a customer whose
+/// summary is too large for a key has entries without one and is still found, filtered by
+/// tag, from its record.
+pub async fn celebrant_summaries_match_bodies(store: &Arc<dyn Store>) {
+    let desk = Desk::open(store, "Celebrants").await;
+    let ws = desk.workspace.id;
+    use OccasionCalendar::{Gregorian, Jalali};
+    let person = |given: &str, family: &str, email: &str, occasions: Vec<Occasion>| {
+        let mut new = NewCustomer::person(given, family).contact(ContactKind::Email, email);
+        new.occasions = occasions;
+        new
+    };
+    let mut sara = person(
+        "Sara",
+        "Ahmadi",
+        "sara@example.com",
+        vec![
+            occasion(OccasionKind::Birthday, Jalali, 1, 1),
+            occasion(OccasionKind::Anniversary, Gregorian, 3, 21),
+        ],
+    )
+    .tag("vip");
+    sara.consent = vec![(Channel::Email, true)];
+    let sara = desk.officer.create_customer(sara).await.unwrap();
+    let reza = person(
+        "Reza",
+        "Karimi",
+        "reza@example.com",
+        vec![occasion(OccasionKind::Birthday, Jalali, 1, 1)],
+    );
+    let reza = desk.officer.create_customer(reza).await.unwrap();
+    let twin = person(
+        "Reza",
+        "Karimi",
+        "reza.k@example.com",
+        vec![occasion(
+            OccasionKind::Other("wedding".into()),
+            Gregorian,
+            3,
+            21,
+        )],
+    );
+    let twin = desk.officer.create_customer(twin).await.unwrap();
+    // Forty long tags: far over the size a summary may take in a key.
+    let mut big = person(
+        "Big",
+        "Tags",
+        "big@example.com",
+        vec![occasion(OccasionKind::Birthday, Jalali, 1, 1)],
+    );
+    big.tags = (0..40)
+        .map(|i| format!("{}{i:02}", "ت".repeat(50)))
+        .collect();
+    big.consent = vec![(Channel::Email, true)];
+    let big = desk.officer.create_customer(big).await.unwrap();
+
+    // Edits: Sara's name, consent, tags and occasions; Reza's consent and tags.
+    let changes = CustomerChanges {
+        party: Some(Party::Person {
+            given_name: "سارا".into(),
+            family_name: "احمدی".into(),
+            organisation: None,
+        }),
+        consent: vec![(Channel::Email, false)],
+        add_tags: vec!["tehran".into()],
+        remove_tags: vec!["vip".into()],
+        occasions: Some(vec![
+            occasion(OccasionKind::Other("nowruz".into()), Jalali, 1, 1),
+            occasion(OccasionKind::Birthday, Gregorian, 12, 25),
+        ]),
+        ..CustomerChanges::default()
+    };
+    desk.officer
+        .update_customer(sara.id, None, changes)
+        .await
+        .unwrap();
+    let changes = CustomerChanges {
+        consent: vec![(Channel::Email, true)],
+        add_tags: vec!["vip".into()],
+        ..CustomerChanges::default()
+    };
+    let reza = desk
+        .officer
+        .update_customer(reza.id, None, changes)
+        .await
+        .unwrap();
+    // The twin merges into Reza, who takes its occasion.
+    desk.admin
+        .merge_customers(reza.id, reza.version, twin.id, twin.version)
+        .await
+        .unwrap();
+
+    // Every entry, against the summary of the body it belongs to.
+    let mut want: Vec<(Vec<u8>, uuid::Uuid, Option<Celebrant>)> = Vec::new();
+    let mut bodies = Vec::new();
+    for id in [sara.id, reza.id, twin.id, big.id] {
+        let body: Customer = store.fetch(ws, id.0).await.unwrap();
+        if body.merged_into.is_none() {
+            let mut keys: Vec<_> = body
+                .occasions
+                .iter()
+                .filter(|o| o.is_valid())
+                .map(|o| (o.calendar, o.month, o.day))
+                .collect();
+            keys.sort_by_key(|k| (calendar_rank(k.0), k.1, k.2));
+            keys.dedup();
+            for key in keys {
+                let sort = vec![calendar_rank(key.0), key.1, key.2];
+                let summary = (body.id != big.id).then(|| Celebrant::of(&body, key));
+                want.push((sort, body.id.0, summary));
+            }
+        }
+        bodies.push(body);
+    }
+    want.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let scan = Scan::index(CUSTOMER_BY_OCCASION)
+        .prefix(&Key::new())
+        .keys_only();
+    let got: Vec<(Vec<u8>, uuid::Uuid, Option<Celebrant>)> = store
+        .scan(ws, &scan)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| {
+            let summary = read_summary::<Celebrant>(&h.position, OCCASION_SORT_LEN).unwrap();
+            (h.position[..OCCASION_SORT_LEN].to_vec(), h.id, summary)
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(got.iter().all(|(_, id, _)| *id != twin.id.0));
+    let sara_now = got.iter().find(|(_, id, _)| *id == sara.id.0).unwrap();
+    let sara_now = sara_now.2.as_ref().unwrap();
+    assert_eq!(sara_now.name, "سارا احمدی");
+    assert_eq!(sara_now.address, None);
+    assert_eq!(sara_now.tags, ["tehran"]);
+
+    // 1405-01-01 is 2026-03-21: Sara's Nowruz, Reza's birthday and the twin's wedding, and
+    // the big one's birthday read from its record.
+    let day = JalaliDate::new(1405, 1, 1).unwrap().to_gregorian();
+    let due = desk
+        .officer
+        .due_greetings(day, &CustomerFilter::default())
+        .await
+        .unwrap();
+    let mut found: Vec<_> = due
+        .iter()
+        .map(|g| (g.customer.id, g.occasion.kind.clone()))
+        .collect();
+    let order = |(id, kind): &(CustomerId, OccasionKind)| (*id, format!("{kind:?}"));
+    found.sort_by_key(order);
+    let mut expected = vec![
+        (sara.id, OccasionKind::Other("nowruz".into())),
+        (reza.id, OccasionKind::Birthday),
+        (reza.id, OccasionKind::Other("wedding".into())),
+        (big.id, OccasionKind::Birthday),
+    ];
+    expected.sort_by_key(order);
+    assert_eq!(found, expected);
+    for g in &due {
+        let body = bodies.iter().find(|b| b.id == g.customer.id).unwrap();
+        let key = (g.occasion.calendar, g.occasion.month, g.occasion.day);
+        assert_eq!(g.customer, Celebrant::of(body, key));
+    }
+    // A filter by one of the big one's tags finds it alone.
+    let big_body = bodies.iter().find(|b| b.id == big.id).unwrap();
+    let tag = big_body.tags.iter().next().unwrap().clone();
+    let by_tag = CustomerFilter {
+        tag: Some(tag),
+        ..CustomerFilter::default()
+    };
+    let due = desk.officer.due_greetings(day, &by_tag).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].customer.id, big.id);
+    assert_eq!(
+        due[0].customer.address,
+        Some((Channel::Email, "big@example.com".to_owned()))
+    );
+    let vip = CustomerFilter {
+        tag: Some("vip".into()),
+        ..CustomerFilter::default()
+    };
+    let ids: Vec<_> = desk
+        .officer
+        .due_greetings(day, &vip)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| g.customer.id)
+        .collect();
+    assert_eq!(ids, [reza.id, reza.id]);
 }
 
 /// `due_greetings` finds Jalali occasions on their Jalali date and Gregorian ones on their

@@ -18,12 +18,12 @@ mod templates;
 
 pub use access::{audit_trail_records_changes, roles_are_enforced};
 pub use activities::{
-    customer_timeline_pages_newest_first, greeting_job_follows_the_filter_and_the_language,
-    greetings_fall_on_their_dates_once_a_year, hand_over_leaves_nothing_with_the_leaver,
-    intake_routes_around_a_person_deactivated_meanwhile,
-    low_ratings_create_a_follow_up_for_the_manager, recurring_tasks_edit_one_or_the_series,
-    reminders_go_out_once_per_due_time, reopened_work_follows_the_leaver,
-    tasks_views_notify_and_check_access,
+    celebrant_summaries_match_bodies, customer_timeline_pages_newest_first,
+    greeting_job_follows_the_filter_and_the_language, greetings_fall_on_their_dates_once_a_year,
+    hand_over_leaves_nothing_with_the_leaver, intake_routes_around_a_person_deactivated_meanwhile,
+    low_ratings_create_a_follow_up_for_the_manager, open_task_summaries_match_bodies,
+    recurring_tasks_edit_one_or_the_series, reminders_go_out_once_per_due_time,
+    reopened_work_follows_the_leaver, tasks_views_notify_and_check_access,
 };
 pub use cartable::{
     admins_work_any_request, cartable_scenario, cartable_views_sort_and_page,
