@@ -2,6 +2,7 @@
 //! per occasion and year, with consent, outside the workspace's quiet hours.
 
 use super::Session;
+use super::summaries::SUMMARY_BATCH;
 use crate::access::Permission;
 use crate::activity::{
     CUSTOMER_BY_OCCASION, Celebrant, Greeting, OCCASION_SORT_LEN, calendar_rank, falls_on_date,
@@ -12,7 +13,7 @@ use crate::customer::{Customer, CustomerFilter, Occasion, OccasionCalendar, Occa
 use crate::error::{Error, Result};
 use crate::id::{GreetingId, OutboxId};
 use crate::outbox::{OutboxMessage, Purpose, Recipient};
-use crate::record::{Key, RecordRef, read_summary};
+use crate::record::{Key, RecordRef};
 use crate::store::{Commit, Scan, StoreExt};
 use chrono::NaiveDate;
 use std::collections::HashSet;
@@ -26,9 +27,6 @@ pub struct DueGreeting {
     /// The occasion.
     pub occasion: Occasion,
 }
-
-/// Occasion entries read per scan: a day's customers in one or a few reads.
-const OCCASION_BATCH: usize = 10_000;
 
 /// What one run of [`Session::send_greetings`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -90,34 +88,17 @@ impl Session {
     /// from the entries' summaries, fetching those whose summary was left out.
     async fn celebrants_on(&self, key: (OccasionCalendar, u8, u8)) -> Result<Vec<Celebrant>> {
         let (calendar, month, day) = key;
-        let range = Scan::index(CUSTOMER_BY_OCCASION)
+        let scan = Scan::index(CUSTOMER_BY_OCCASION)
             .prefix(&Key::new().u8(calendar_rank(calendar)).u8(month).u8(day))
             .keys_only()
-            .limit(OCCASION_BATCH);
-        let mut out = Vec::new();
-        let mut scan = range.clone();
-        loop {
-            let hits = self.store().scan(self.ws, &scan).await?;
-            for hit in &hits {
-                match read_summary::<Celebrant>(&hit.position, OCCASION_SORT_LEN)? {
-                    Some(celebrant) => out.push(celebrant),
-                    None => {
-                        if let Some(customer) =
-                            self.store().load::<Customer>(self.ws, hit.id).await?
-                            && !customer.is_merged()
-                        {
-                            out.push(Celebrant::of(&customer, key));
-                        }
-                    }
-                }
-            }
-            match hits.last() {
-                Some(last) if hits.len() == OCCASION_BATCH => {
-                    scan = range.clone().after(&last.position)?;
-                }
-                _ => return Ok(out),
-            }
-        }
+            .limit(SUMMARY_BATCH);
+        self.summaries(scan, OCCASION_SORT_LEN, true, |id| async move {
+            let customer = self.store().load::<Customer>(self.ws, id).await?;
+            Ok(customer
+                .filter(|c| !c.is_merged())
+                .map(|c| Celebrant::of(&c, key)))
+        })
+        .await
     }
 
     /// Queues the greetings of `date` ([`Session::due_greetings`] narrowed by `filter`): each

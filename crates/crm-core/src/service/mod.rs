@@ -39,6 +39,7 @@ mod orders;
 mod pipelines;
 mod products;
 mod sales_reports;
+mod summaries;
 // Activities.
 mod greetings;
 mod hand_over;

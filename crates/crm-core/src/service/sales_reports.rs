@@ -1,20 +1,18 @@
 //! The won/lost report over any window.
 
 use super::Session;
+use super::summaries::SUMMARY_BATCH;
 use crate::access::Permission;
 use crate::calendar::Period;
 use crate::error::{Error, Result};
 use crate::record::Key;
 use crate::sales::{
     CLOSED_SORT_LEN, ClosedDeal, DEAL_CLOSED, Deal, DealStatus, Pipeline, StageConversion,
-    WonLostReport, WonLostRow, read_summary,
+    WonLostReport, WonLostRow,
 };
 use crate::store::{Scan, StoreExt};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Entries the report reads per scan (keys only: a few hundred bytes each).
-const SUMMARY_BATCH: usize = 10_000;
 
 fn tally(row: &mut WonLostRow, deal: &ClosedDeal) {
     match deal.status {
@@ -155,30 +153,15 @@ impl Session {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<ClosedDeal>> {
-        let range = Scan::index(DEAL_CLOSED)
+        let scan = Scan::index(DEAL_CLOSED)
             .from(&Key::new().time(from))
             .until(&Key::new().time(to))
             .keys_only()
             .limit(SUMMARY_BATCH);
-        let mut out = Vec::new();
-        let mut scan = range.clone();
-        loop {
-            let hits = self.store().scan(self.ws, &scan).await?;
-            for hit in &hits {
-                match read_summary::<ClosedDeal>(&hit.position, CLOSED_SORT_LEN)? {
-                    Some(summary) => out.push(summary),
-                    None => {
-                        let deal = self.store().fetch::<Deal>(self.ws, hit.id).await?;
-                        out.extend(ClosedDeal::of(&deal));
-                    }
-                }
-            }
-            match hits.last() {
-                Some(last) if hits.len() == SUMMARY_BATCH => {
-                    scan = range.clone().after(&last.position)?;
-                }
-                _ => return Ok(out),
-            }
-        }
+        self.summaries(scan, CLOSED_SORT_LEN, true, |id| async move {
+            let deal = self.store().fetch::<Deal>(self.ws, id).await?;
+            Ok(ClosedDeal::of(&deal))
+        })
+        .await
     }
 }

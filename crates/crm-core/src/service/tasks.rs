@@ -8,6 +8,7 @@
 //! colleague and follow any task.
 
 use super::Session;
+use super::summaries::SUMMARY_BATCH;
 use crate::access::{Permission, Principal};
 use crate::activity::{
     Due, MAX_OFFSET_MINUTES, MAX_REMINDERS, OPEN_BY_DUE_SORT_LEN, OpenTask, Priority,
@@ -19,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::id::{ReminderId, StaffId, TaskId};
 use crate::limits::{self, MAX_FIELD_TEXT, MAX_NAME};
 use crate::outbox::Recipient;
-use crate::record::{Key, RecordKind, RecordRef, read_summary};
+use crate::record::{Key, RecordKind, RecordRef};
 use crate::sales::day_number;
 use crate::staff::{Role, Staff};
 use crate::store::{Commit, Page, PageRequest, Scan, StoreExt};
@@ -27,9 +28,6 @@ use std::collections::BTreeSet;
 
 /// Most followers a task may have.
 pub const MAX_TASK_FOLLOWERS: usize = 50;
-
-/// Entries of everyone's tasks due today read per scan.
-const TASK_BATCH: usize = 10_000;
 
 /// A task to create.
 #[derive(Debug, Clone, PartialEq)]
@@ -564,7 +562,7 @@ impl Session {
         let today_scan = Scan::index(TASK_OPEN_BY_DUE)
             .prefix(&Key::new().i64(day))
             .keys_only()
-            .limit(TASK_BATCH);
+            .limit(SUMMARY_BATCH);
         let due_today = self.open_task_summaries(today_scan, true).await?;
         Ok(TodayTasks {
             today,
@@ -578,27 +576,11 @@ impl Session {
     /// reads, each task whose summary was left out fetched (and skipped if no longer open);
     /// with `all`, batch after batch to the end of its range.
     async fn open_task_summaries(&self, scan: Scan, all: bool) -> Result<Vec<OpenTask>> {
-        let mut out = Vec::new();
-        let mut next = scan.clone();
-        loop {
-            let hits = self.store().scan(self.ws, &next).await?;
-            for hit in &hits {
-                match read_summary::<OpenTask>(&hit.position, OPEN_BY_DUE_SORT_LEN)? {
-                    Some(task) => out.push(task),
-                    None => {
-                        if let Some(task) = self.store().load::<Task>(self.ws, hit.id).await? {
-                            out.extend(OpenTask::of(&task));
-                        }
-                    }
-                }
-            }
-            match hits.last() {
-                Some(last) if all && hits.len() == scan.max() => {
-                    next = scan.clone().after(&last.position)?;
-                }
-                _ => return Ok(out),
-            }
-        }
+        self.summaries(scan, OPEN_BY_DUE_SORT_LEN, all, |id| async move {
+            let task = self.store().load::<Task>(self.ws, id).await?;
+            Ok(task.as_ref().and_then(OpenTask::of))
+        })
+        .await
     }
 
     /// The tasks of a customer, deal or request, newest first.
