@@ -44,8 +44,8 @@ pub struct HandOver {
 
 impl Session {
     /// Deactivates `leaver` and moves their held requests, open tasks, owned customers, open
-    /// leads and open deals to `successor`, in one commit with an audit entry per record. The commit
-    /// also writes the leaver's and the successor's assignment fences (see
+    /// leads and open deals to `successor`, in one commit with an audit entry per record. The
+    /// commit also writes the leaver's and the successor's assignment fences (see
     /// [`crate::activity::AssignmentFence`]): work given to the leaver by a session that saw
     /// them still active either committed before (and this commit, finding the fence moved
     /// on, looks for the work again and moves it too) or is refused after. So when this
