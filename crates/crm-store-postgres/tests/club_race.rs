@@ -15,9 +15,7 @@ use crm_core::staff::Role;
 use crm_core::store::{Store, StoreExt};
 use crm_core::{Crm, Error};
 use crm_store_postgres::{PostgresConfig, PostgresStore, TestSchema};
-use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const BALANCE: i64 = 1000;
 const POINTS: i64 = 7;
@@ -26,11 +24,6 @@ const PER_PROCESS: usize = 120;
 /// Concurrent tasks per process.
 const TASKS: usize = 6;
 const CHILD_ENV: &str = "CRM_PG_CLUB_RACE_CHILD";
-
-fn now_millis() -> u64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    u64::try_from(since.as_millis()).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_never_hold_more_than_the_balance() {
@@ -55,40 +48,19 @@ async fn two_processes_never_hold_more_than_the_balance() {
     let card = session.join_club(programme.id, customer.id).await.unwrap();
     assert_eq!(card.balance, BALANCE);
 
-    let start_at = now_millis() + 1500;
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..2)
+    let start_at = common::now_millis() + 1500;
+    let specs: Vec<String> = (0..2)
         .map(|process| {
-            Command::new(&exe)
-                .args([
-                    "--exact",
-                    "club_race_child",
-                    "--nocapture",
-                    "--test-threads=1",
-                ])
-                .env(
-                    CHILD_ENV,
-                    format!(
-                        "{process};{};{};{};{};{start_at}",
-                        schema.name(),
-                        ws.id,
-                        admin.id,
-                        card.id
-                    ),
-                )
-                .env(common::URL_VAR, &url)
-                .spawn()
-                .unwrap()
+            format!(
+                "{process};{};{};{};{};{start_at}",
+                schema.name(),
+                ws.id,
+                admin.id,
+                card.id
+            )
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "a child process failed: {:?}",
-            out.status
-        );
-    }
+    common::run_children("club_race_child", CHILD_ENV, &url, &specs);
     let held: Vec<Hold> = store
         .all::<Hold>(ws.id)
         .await
@@ -123,11 +95,7 @@ async fn club_race_child() {
             .unwrap();
     let crm = Crm::new(Arc::new(store));
     let session = crm.session(ws, staff).await.unwrap();
-    let wait = start_at
-        .parse::<u64>()
-        .unwrap()
-        .saturating_sub(now_millis());
-    tokio::time::sleep(Duration::from_millis(wait)).await;
+    common::start_together(start_at.parse().unwrap()).await;
 
     let tasks: Vec<_> = (0..TASKS)
         .map(|t| {

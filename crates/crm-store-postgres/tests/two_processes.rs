@@ -15,9 +15,7 @@ use crm_core::staff::Role;
 use crm_core::store::{PageRequest, Store, StoreExt};
 use crm_core::{Crm, Error};
 use crm_store_postgres::{PostgresConfig, PostgresStore, TestSchema};
-use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const EMAILS: usize = 50;
 const ITERATIONS: usize = 200;
@@ -29,11 +27,6 @@ fn email(i: usize) -> String {
 
 fn tag(process: usize, i: usize) -> String {
     format!("p{process}-{i}")
-}
-
-fn now_millis() -> u64 {
-    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    u64::try_from(since.as_millis()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,34 +42,18 @@ async fn two_processes_share_customers_without_duplicates_or_lost_updates() {
         .await
         .unwrap();
 
-    let start_at = now_millis() + 1500;
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..2)
+    let start_at = common::now_millis() + 1500;
+    let specs: Vec<String> = (0..2)
         .map(|process| {
-            Command::new(&exe)
-                .args(["--exact", "intake_child", "--nocapture", "--test-threads=1"])
-                .env(
-                    CHILD_ENV,
-                    format!(
-                        "{process};{};{};{};{start_at}",
-                        schema.name(),
-                        ws.id,
-                        admin.id
-                    ),
-                )
-                .env(common::URL_VAR, &url)
-                .spawn()
-                .unwrap()
+            format!(
+                "{process};{};{};{};{start_at}",
+                schema.name(),
+                ws.id,
+                admin.id
+            )
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "a child process failed: {:?}",
-            out.status
-        );
-    }
+    common::run_children("intake_child", CHILD_ENV, &url, &specs);
 
     let all = store
         .list_customers(ws.id, &CustomerFilter::default(), &PageRequest::first(1000))
@@ -132,9 +109,7 @@ async fn intake_child() {
     let crm = Crm::new(Arc::new(store));
     let session = crm.session(ws, staff).await.unwrap();
 
-    let start_at: u64 = start_at.parse().unwrap();
-    let wait = start_at.saturating_sub(now_millis());
-    tokio::time::sleep(Duration::from_millis(wait)).await;
+    common::start_together(start_at.parse().unwrap()).await;
 
     let (mut created, mut lost_races) = (0, 0);
     for i in 0..ITERATIONS {

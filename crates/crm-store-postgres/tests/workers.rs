@@ -21,7 +21,6 @@ use crm_store_postgres::{PostgresConfig, PostgresStore, TestSchema};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -60,29 +59,13 @@ async fn two_worker_processes_deliver_each_message_once() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..2)
+    let specs: Vec<String> = (0..2)
         .map(|process| {
             let log = dir.path().join(format!("delivered-{process}"));
-            Command::new(&exe)
-                .args(["--exact", "worker_child", "--nocapture", "--test-threads=1"])
-                .env(
-                    CHILD_ENV,
-                    format!("{};{};{}", schema.name(), ws.id, log.display()),
-                )
-                .env(common::URL_VAR, &url)
-                .spawn()
-                .unwrap()
+            format!("{};{};{}", schema.name(), ws.id, log.display())
         })
         .collect();
-    for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "a worker process failed: {:?}",
-            out.status
-        );
-    }
+    common::run_children("worker_child", CHILD_ENV, &url, &specs);
 
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut per_process = Vec::new();
