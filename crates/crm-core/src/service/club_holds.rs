@@ -137,15 +137,9 @@ impl Session {
                 HoldStatus::Held => {
                     return Err(Error::invalid("hold.status", "the hold has expired"));
                 }
-                other => {
-                    return Err(Error::invalid(
-                        "hold.status",
-                        format!("the hold is {}", other.as_str()),
-                    ));
-                }
+                other => return Err(not_in(other)),
             }
-            let mut card = self.store().fetch::<Card>(self.ws, hold.card.0).await?;
-            let mut lots = self.hold_lots(&hold).await?;
+            let (mut card, mut lots) = self.card_and_lots(&hold).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
             let draft = match ledger::capture(&mut card, &mut refs, &hold) {
                 Ok(d) => d,
@@ -194,15 +188,9 @@ impl Session {
             match hold.status {
                 HoldStatus::Held => {}
                 HoldStatus::Released | HoldStatus::Expired => return Ok(hold),
-                other => {
-                    return Err(Error::invalid(
-                        "hold.status",
-                        format!("the hold is {}", other.as_str()),
-                    ));
-                }
+                other => return Err(not_in(other)),
             }
-            let mut card = self.store().fetch::<Card>(self.ws, hold.card.0).await?;
-            let mut lots = self.hold_lots(&hold).await?;
+            let (mut card, mut lots) = self.card_and_lots(&hold).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
             if let Err(e) = ledger::release(&mut card, &mut refs, &hold) {
                 return Err(self.read_skew(&card, e).await);
@@ -245,15 +233,9 @@ impl Session {
             match hold.status {
                 HoldStatus::Captured => {}
                 HoldStatus::Refunded => return Ok(hold),
-                other => {
-                    return Err(Error::invalid(
-                        "hold.status",
-                        format!("the hold is {}", other.as_str()),
-                    ));
-                }
+                other => return Err(not_in(other)),
             }
-            let mut card = self.store().fetch::<Card>(self.ws, hold.card.0).await?;
-            let mut lots = self.hold_lots(&hold).await?;
+            let (mut card, mut lots) = self.card_and_lots(&hold).await?;
             let mut refs: Vec<&mut Lot> = lots.iter_mut().collect();
             let draft = match ledger::restore(&card, &mut refs, &hold) {
                 Ok(d) => d,
@@ -310,12 +292,14 @@ impl Session {
         Ok(n)
     }
 
-    async fn hold_lots(&self, hold: &Hold) -> Result<Vec<Lot>> {
+    /// The card `hold` is on and the lots it takes from, as stored now.
+    async fn card_and_lots(&self, hold: &Hold) -> Result<(Card, Vec<Lot>)> {
+        let card = self.store().fetch::<Card>(self.ws, hold.card.0).await?;
         let mut lots = Vec::with_capacity(hold.allocations.len());
         for a in &hold.allocations {
             lots.push(self.store().fetch::<Lot>(self.ws, a.lot.0).await?);
         }
-        Ok(lots)
+        Ok((card, lots))
     }
 
     /// The entry a captured hold wrote.
@@ -331,4 +315,9 @@ impl Session {
         })?;
         self.store().fetch::<LedgerEntry>(self.ws, entry.0).await
     }
+}
+
+/// The refusal of an operation on a hold in `status`.
+fn not_in(status: HoldStatus) -> Error {
+    Error::invalid("hold.status", format!("the hold is {}", status.as_str()))
 }
