@@ -14,6 +14,15 @@ use crate::store::{Commit, Record, StoreExt, Write};
 /// commit gave the same person work meanwhile) before its conflict is returned.
 const FENCE_TRIES: usize = 50;
 
+/// The field of the [`Error::Invalid`] that refuses work for someone inactive.
+const INACTIVE_FIELD: &str = "staff";
+
+/// True when `error` is the refusal of a fenced commit because the person it gave work to
+/// is inactive (deactivated after the work was planned): the caller may plan again.
+pub(super) fn refused_as_inactive(error: &Error) -> bool {
+    matches!(error, Error::Invalid { field, .. } if field == INACTIVE_FIELD)
+}
+
 impl Session {
     /// Adds to `commit` the put of `staff`'s assignment fence at one version more than
     /// stored, after checking (once the fence was read) that they are active. Once per
@@ -79,7 +88,7 @@ impl Session {
             .is_some_and(|s| s.active);
         if !active {
             return Err(Error::invalid(
-                "staff",
+                INACTIVE_FIELD,
                 format!("{staff} is not an active staff member (deactivated meanwhile?)"),
             ));
         }

@@ -1,5 +1,6 @@
 //! Omnichannel intake: a message from any channel becomes (part of) a request.
 
+use super::assignment_fence::refused_as_inactive;
 use super::contacts::ContactInput;
 use super::customers::customer_ref;
 use super::transition::request_ref;
@@ -160,9 +161,7 @@ impl Session {
             match tried {
                 // The person a routing rule named was deactivated between routing and the
                 // commit (their assignment fence moved on): route again, around them.
-                Err(Error::Invalid { field, .. }) if field == "staff" && reroutes < REROUTES => {
-                    reroutes += 1;
-                }
+                Err(e) if refused_as_inactive(&e) && reroutes < REROUTES => reroutes += 1,
                 other => break other?,
             }
         };
