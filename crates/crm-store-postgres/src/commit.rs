@@ -1,5 +1,6 @@
 //! A commit: one call of the `crm_commit` function (migration `0003_generic.sql`, replaced by
-//! `0004_commit_entries.sql`), one round trip, retried when it lost a race.
+//! `0004_commit_entries.sql`, bodies as `json` since `0005_json_bodies.sql`), one round trip,
+//! retried when it lost a race.
 //!
 //! The writes go as parallel arrays: kind tags, ids, versions and JSON bodies (`NULL` for a
 //! delete), and, flattened, the unique keys and stored index keys ([`IndexEntry::stored_key`])
@@ -29,7 +30,7 @@ use uuid::Uuid;
 /// Attempts at a commit that keeps losing races before its error is reported.
 const ATTEMPTS: u32 = 12;
 
-const COMMIT: &str = "SELECT crm_commit($1, $2, $3, $4, $5::text[]::jsonb[], $6, $7, $8, $9)";
+const COMMIT: &str = "SELECT crm_commit($1, $2, $3, $4, $5::text[]::json[], $6, $7, $8, $9)";
 
 /// The arguments of `crm_commit` for one commit.
 #[derive(Debug, Default)]

@@ -1,7 +1,8 @@
 //! NUL characters, which PostgreSQL's `text` and `jsonb` cannot hold, kept all the same.
 //!
 //! A record may carry a NUL in any string (an index key's text, a topic); serde writes it in
-//! JSON as `\u0000`, which `jsonb` refuses. Bodies and unique keys are therefore stored with
+//! JSON as `\u0000`, which `jsonb` refuses (bodies are stored as `json`, which would take it,
+//! but the views read them as `jsonb`). Bodies and unique keys are therefore stored with
 //! one escape character, [`ESC`] (U+E000, of the private use area):
 //!
 //! | in the record | stored |
