@@ -6,17 +6,20 @@
 //! that version read them back. Connecting today's store to it runs migration 3 (the records
 //! move into `records`, the typed tables go) and re-indexes every kind; then every record must
 //! read back equal, and every query must answer as the memory store holding the same records.
+//! `fixtures/v4.sql` likewise, written at version 4, goes through migration 5.
 //!
 //! Never regenerate a fixture to make a failing test pass: a failure means data written by
 //! released versions no longer reads. `CRM_REGENERATE_FIXTURES=1 cargo test -p
 //! crm-store-postgres --test compat generate` writes the fixture of the current version
-//! (`v3.sql`, `v3.records.json`); never the older ones.
+//! (`v5.sql`, `v5.records.json`); never the older ones. `v4` was written by schema version 4
+//! (bodies as `jsonb`, its views made).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 mod fixture_data;
 
 use chrono::{DateTime, Duration, Utc};
+use crm_core::activity::AssignmentFence;
 use crm_core::audit::AuditEntry;
 use crm_core::counter::Counter;
 use crm_core::customer::{ContactKind, Customer, CustomerFilter, LifecycleStage};
@@ -42,7 +45,7 @@ use uuid::Uuid;
 const SCHEMA_PLACEHOLDER: &str = "__crm_fixture_schema__";
 
 /// The fixture [`generate_fixture`] writes: that of the current migration version.
-const CURRENT: &str = "v3";
+const CURRENT: &str = "v5";
 
 fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -121,22 +124,36 @@ async fn generate_fixture() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn v2_fixture_reads_back() {
+    fixture_reads_back("v2", 55).await;
+}
+
+/// Version 4 kept bodies as `jsonb` and had made its views over them: migration 5 drops the
+/// views, turns the bodies into `json`, and the store makes the views again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v4_fixture_reads_back() {
+    fixture_reads_back("v4", 56).await;
+}
+
+/// Loads the fixture `name` into a store of today, which migrates it, and checks that its
+/// `count` records read back, that queries answer as the memory store's, and that it goes on.
+async fn fixture_reads_back(name: &str, count: usize) {
     let Some(url) = common::database_url() else {
         return;
     };
-    let (store, schema) = load_fixture(&url, "v2").await;
-    let fixture: Fixture =
-        serde_json::from_str(&std::fs::read_to_string(fixture_path("v2.records.json")).unwrap())
-            .unwrap();
+    let (store, schema) = load_fixture(&url, name).await;
+    let fixture: Fixture = serde_json::from_str(
+        &std::fs::read_to_string(fixture_path(&format!("{name}.records.json"))).unwrap(),
+    )
+    .unwrap();
     let ws = WorkspaceId(fixture.workspace);
     let postgres: Arc<dyn Store> = Arc::new(store.clone());
 
-    // Every record reads back equal to what version 2 read.
+    // Every record reads back equal to what that version read.
     let mut everything = Commit::new();
     for record in &fixture.records {
         reads_back(&*postgres, ws, record, &mut everything).await;
     }
-    assert_eq!(fixture.records.len(), 55);
+    assert_eq!(fixture.records.len(), count);
 
     // Every query answers as the memory store holding the same records.
     let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
@@ -158,6 +175,15 @@ async fn v2_fixture_reads_back() {
 /// A fresh schema holding the dump `name.sql`, and a store connected to it (which migrates
 /// it).
 async fn load_fixture(url: &str, name: &str) -> (PostgresStore, TestSchema) {
+    let schema = restore_fixture(url, name).await;
+    let store = PostgresStore::connect_with(schema.config().max_connections(4))
+        .await
+        .unwrap();
+    (store, schema)
+}
+
+/// A fresh schema holding the dump `name.sql`, not migrated.
+async fn restore_fixture(url: &str, name: &str) -> TestSchema {
     let schema = TestSchema::reserve(url);
     let dump = std::fs::read_to_string(fixture_path(&format!("{name}.sql"))).unwrap();
     // psql meta-commands (`\restrict`) are not SQL.
@@ -173,10 +199,59 @@ async fn load_fixture(url: &str, name: &str) -> (PostgresStore, TestSchema) {
         .await
         .unwrap();
     conn.close().await.unwrap();
-    let store = PostgresStore::connect_with(schema.config().max_connections(4))
+    schema
+}
+
+/// The schema's migration version, the type of `records.body`, and the number of views.
+async fn migration_state(conn: &mut PgConnection) -> (i64, String, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT max(version) FROM _sqlx_migrations), \
+                (SELECT atttypid::regtype::text FROM pg_attribute \
+                  WHERE attrelid = 'records'::regclass AND attname = 'body'), \
+                (SELECT count(*) FROM pg_class c \
+                  WHERE c.relkind = 'v' AND c.relnamespace = current_schema()::regnamespace)",
+    )
+    .fetch_one(conn)
+    .await
+    .unwrap()
+}
+
+/// A view of the application's own over `records.body` stops migration 5 (the column's type
+/// cannot change under it): connecting fails, and the schema is left at version 4 with its
+/// views; once that view is dropped, connecting migrates.
+#[tokio::test]
+async fn an_own_view_over_bodies_stops_migration_5_and_changes_nothing() {
+    let Some(url) = common::database_url() else {
+        return;
+    };
+    let schema = restore_fixture(&url, "v4").await;
+    let mut conn = common::schema_conn(&url, &schema).await;
+    sqlx::raw_sql("CREATE VIEW my_report AS SELECT id, body FROM records")
+        .execute(&mut conn)
         .await
         .unwrap();
-    (store, schema)
+    let before = migration_state(&mut conn).await;
+    assert_eq!((before.0, before.1.as_str()), (4, "jsonb"));
+    let err = PostgresStore::connect_with(schema.config().max_connections(2))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Storage { .. }), "{err:?}");
+    assert_eq!(migration_state(&mut conn).await, before);
+
+    sqlx::raw_sql("DROP VIEW my_report")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let store = PostgresStore::connect_with(schema.config().max_connections(2))
+        .await
+        .unwrap();
+    let after = migration_state(&mut conn).await;
+    assert_eq!(
+        (after.0, after.1.as_str(), after.2),
+        (5, "json", before.2 - 1)
+    );
+    store.close().await;
+    conn.close().await.unwrap();
 }
 
 /// Checks that `record` reads back from `store` as the fixture has it, and adds it to
@@ -210,7 +285,8 @@ async fn reads_back(
         "request" => check_as!(Request),
         "routing_rule" => check_as!(RoutingRule),
         "counter" => check_as!(Counter),
-        other => panic!("a kind version 2 did not have: {other}"),
+        "assignment_fence" => check_as!(AssignmentFence),
+        other => panic!("a kind no fixture has: {other}"),
     }
 }
 
@@ -355,7 +431,13 @@ async fn queries(store: &Arc<dyn Store>, ws: WorkspaceId, fixture: &Fixture) -> 
     }
     walk!(log, "audit", |page| store.audit(ws, None, &page).await);
     for record in &fixture.records {
-        let id: Uuid = serde_json::from_value(record.record["id"].clone()).unwrap();
+        // A fence's id is its staff member's.
+        let field = if record.kind == "assignment_fence" {
+            "staff"
+        } else {
+            "id"
+        };
+        let id: Uuid = serde_json::from_value(record.record[field].clone()).unwrap();
         let trail = store.audit(ws, Some(id), &PageRequest::first(100)).await;
         log.push(format!("audit of {id}: {trail:?}"));
     }
@@ -578,6 +660,18 @@ async fn the_schema_is_generic(url: &str, schema: &TestSchema, store: &PostgresS
         })
         .collect();
     assert_eq!(versions, want);
+    let body: String = sqlx::query_scalar(
+        "SELECT a.atttypid::regtype::text FROM pg_attribute a \
+         WHERE a.attrelid = format('%I.records', $1::text)::regclass AND a.attname = 'body'",
+    )
+    .bind(schema.name())
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        body, "json",
+        "bodies are kept as written (schema version 5)"
+    );
     conn.close().await.unwrap();
 }
 
