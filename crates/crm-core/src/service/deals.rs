@@ -712,20 +712,6 @@ impl Session {
     pub(super) async fn work_calendar(&self) -> Result<WorkCalendar> {
         Ok(self.settings().await?.sla.calendar)
     }
-
-    /// Every record `scan` lists, page by page.
-    pub(super) async fn collect<T: Entity>(&self, scan: Scan) -> Result<Vec<T>> {
-        let mut out = Vec::new();
-        let mut page = PageRequest::first(crate::store::MAX_PAGE);
-        loop {
-            let got = self.store().page::<T>(self.ws, scan.clone(), &page).await?;
-            out.extend(got.items);
-            match got.next {
-                Some(next) => page = PageRequest::after(next, crate::store::MAX_PAGE),
-                None => return Ok(out),
-            }
-        }
-    }
 }
 
 fn require_open(deal: &Deal) -> Result<()> {

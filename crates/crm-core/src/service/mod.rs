@@ -91,9 +91,8 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::id::{AuditId, IdGenerator, StaffId, WorkspaceId};
 use crate::normalize::Region;
-use crate::record::RecordKind;
-use crate::record::RecordRef;
-use crate::store::{Commit, Store, StoreExt};
+use crate::record::{Entity, RecordKind, RecordRef};
+use crate::store::{Commit, MAX_PAGE, PageRequest, Scan, Store, StoreExt};
 use crate::workspace::Workspace;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -349,6 +348,20 @@ impl Session {
                 })
             }
             other => other,
+        }
+    }
+
+    /// Every record `scan` lists, page by page.
+    async fn collect<T: Entity>(&self, scan: Scan) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        let mut page = PageRequest::first(MAX_PAGE);
+        loop {
+            let got = self.store().page::<T>(self.ws, scan.clone(), &page).await?;
+            out.extend(got.items);
+            match got.next {
+                Some(next) => page = PageRequest::after(next, MAX_PAGE),
+                None => return Ok(out),
+            }
         }
     }
 
