@@ -31,8 +31,10 @@
 //!    threads sharing SQLite's connection behind a mutex (it takes one writer at a time).
 //!
 //! Seeds are written straight through `Store::commit`, 1,000 deals per commit. The pipeline
-//! view's store is then closed (on sled: everything applied to its trees and flushed) and
-//! opened again, so that the calls are timed on a store at rest, as after a restart.
+//! view's store is then closed (on sled: everything applied to its trees and flushed; on
+//! PostgreSQL, its tables vacuumed and analysed and a checkpoint taken, the work autovacuum
+//! would otherwise do during the calls) and opened again, so that the calls are timed on a
+//! store at rest, as after a restart.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -150,6 +152,26 @@ impl Place {
                     .await
                     .expect("connect"),
             ),
+        }
+    }
+
+    /// Brings a closed store to rest after its seed, as the time after a bulk import would:
+    /// on PostgreSQL, the vacuum and statistics autovacuum would otherwise be making while
+    /// the calls are timed, and a checkpoint (sled's close has flushed everything already).
+    async fn settle(&self) {
+        if let Place::Postgres(config) = self {
+            let store = PostgresStore::connect_with(config.clone())
+                .await
+                .expect("connect");
+            for sql in [
+                "VACUUM (ANALYZE) records, index_entries, unique_keys",
+                "CHECKPOINT",
+            ] {
+                if let Err(e) = sqlx::raw_sql(sql).execute(store.pool()).await {
+                    eprintln!("sales: {sql} failed ({e}): the calls are timed without it");
+                }
+            }
+            store.close().await;
         }
     }
 }
@@ -359,6 +381,7 @@ async fn pipeline_view(name: &str, place: &Place, n: u64, calls: usize) {
     let (ws, admin, holder) = (w.ws, w.admin_id, w.holder);
     drop(w);
     drop(store);
+    place.settle().await;
     let crm = Crm::new(place.open().await);
     let admin = crm.session(ws, admin).await.expect("admin");
     let page = PageRequest::first(1000);
