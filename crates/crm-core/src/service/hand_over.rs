@@ -2,14 +2,13 @@
 //! audited commit, so nothing is left held by an inactive person.
 
 use super::Session;
-use super::tasks::task_ref;
 use crate::access::Permission;
 use crate::activity::{AssignmentFence, Succession, TASK_OPEN_BY_ASSIGNEE, Task};
 use crate::audit::AuditAction;
 use crate::customer::Customer;
 use crate::error::{Error, Result};
 use crate::id::{DepartmentId, StaffId};
-use crate::record::{Key, RecordRef};
+use crate::record::{Entity, Key, RecordRef};
 use crate::request::{BY_HOLDER, Holder, Request, holder_key};
 use crate::sales::{DEAL_OPEN_BY_OWNER, Deal, LEAD_BY_OWNER, Lead};
 use crate::staff::{Department, Staff};
@@ -236,8 +235,7 @@ impl Session {
             t.assignee = person;
             t.version += 1;
             t.updated_at = now;
-            commit.put(t.clone());
-            self.audit(commit, AuditAction::Updated, task_ref(t.id), &detail);
+            self.put_handed(commit, t, &detail);
             report.tasks += 1;
         }
         let customers = Scan::index(crate::customer::BY_OWNER).prefix(&Key::new().id(leaver.0));
@@ -245,14 +243,7 @@ impl Session {
             c.owner = Some(person);
             c.version += 1;
             c.updated_at = now;
-            let id = c.id;
-            commit.put(c);
-            self.audit(
-                commit,
-                AuditAction::Updated,
-                RecordRef::to::<Customer>(id.0),
-                &detail,
-            );
+            self.put_handed(commit, c, &detail);
             report.customers += 1;
         }
         let leads = Scan::index(LEAD_BY_OWNER).prefix(&Key::new().id(leaver.0));
@@ -263,14 +254,7 @@ impl Session {
             l.owner = Some(person);
             l.version += 1;
             l.updated_at = now;
-            let id = l.id;
-            commit.put(l);
-            self.audit(
-                commit,
-                AuditAction::Updated,
-                RecordRef::to::<Lead>(id.0),
-                &detail,
-            );
+            self.put_handed(commit, l, &detail);
             report.leads += 1;
         }
         let deals = Scan::index(DEAL_OPEN_BY_OWNER).prefix(&Key::new().id(leaver.0));
@@ -284,17 +268,17 @@ impl Session {
             d.department = department;
             d.version += 1;
             d.updated_at = now;
-            let id = d.id;
-            commit.put(d);
-            self.audit(
-                commit,
-                AuditAction::Updated,
-                RecordRef::to::<Deal>(id.0),
-                &detail,
-            );
+            self.put_handed(commit, d, &detail);
             report.deals += 1;
         }
         Ok(report)
+    }
+
+    /// Puts `record`, given to the successor, into `commit` with its audit entry.
+    fn put_handed<T: Entity>(&self, commit: &mut Commit, record: T, detail: &str) {
+        let handed = RecordRef::to::<T>(Entity::id(&record));
+        commit.put(record);
+        self.audit(commit, AuditAction::Updated, handed, detail);
     }
 }
 
